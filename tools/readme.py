@@ -1,6 +1,6 @@
 """Write README.md from nbs/index.ipynb (nbdev_readme needs Quarto, which cannot be installed here).
 
-Hidden cells (`#| hide`) are dropped, `#|` directives are stripped, code cells become ```python blocks followed by
+Hidden cells (`#| hide`) are dropped, relative links are pointed into nbs/, `#|` directives are stripped, code cells become ```python blocks followed by
 their text output, and a PNG output is saved under `docs_assets/` and linked. `--check` fails if README.md is stale.
 """
 import base64, json, re, sys
@@ -11,6 +11,10 @@ ROOT = Path(__file__).resolve().parents[1]
 def directives(src):
     return {m.group(1) for m in re.finditer(r'^#\|\s*([\w-]+)', src, re.M)}
 
+def relink(md):
+    "Links and images relative to nbs/ (chapters, images/) point into nbs/ from the README at the root."
+    return re.sub(r'\]\((?!https?:|#|/)([^)\s]+)\)', lambda m: f'](nbs/{m.group(1)})', md)
+
 def render(nb_path=ROOT/'nbs'/'index.ipynb'):
     nb = json.loads(Path(nb_path).read_text())
     out, images = [], {}
@@ -18,7 +22,7 @@ def render(nb_path=ROOT/'nbs'/'index.ipynb'):
         src = ''.join(cell['source'])
         if {'hide', 'hide_input', 'exporti'} & directives(src) and cell['cell_type'] == 'code': continue
         if cell['cell_type'] == 'markdown':
-            out.append(src.strip()); continue
+            out.append(relink(src.strip())); continue
         code = '\n'.join(l for l in src.splitlines() if not l.startswith('#|')).strip()
         if code: out.append(f'```python\n{code}\n```')
         for o in cell.get('outputs', []):

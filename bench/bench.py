@@ -1,0 +1,195 @@
+#!/usr/bin/env python
+"""attention_nb benchmark suite: training, data loading, inference and visualisation on this machine's CPU.
+
+    .venv/bin/python bench/bench.py                 # everything, about 5 minutes on 2 cores
+    .venv/bin/python bench/bench.py --only train    # one section: ceiling, train, data, infer, visualize
+
+Prints a table per section and writes bench/results.json. Every figure is a median over repeated measurements, and
+the reference (the original tutorial's model: backbone `original`, `dense` attention) is measured in the same run, so
+ratios compare like with like. Each training configuration runs in its own process, so its peak memory (RSS) is its
+own. Targets (issue 3 and 7): default model at 128 px >= 30x the reference's training images/s with peak RSS < 2 GB;
+training >= 40% of the measured matrix-product GFLOP/s; the cached loader >= 5x the training images/s.
+"""
+import argparse, json, os, platform, resource, statistics, subprocess, sys, tempfile, time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+
+def median_time(fn, repeat, warmup=1):
+    for _ in range(warmup): fn()
+    ts = []
+    for _ in range(repeat):
+        t = time.perf_counter(); fn(); ts.append(time.perf_counter() - t)
+    return statistics.median(ts)
+
+
+# ---------------------------------------------------------------- sections run inside a child process
+
+def child_train(backbone, attention, img_size, batch, steps):
+    "Training step time of one configuration on random data: forward, loss, backward, AdamW step."
+    import torch, torch.nn.functional as F
+    from torch.utils.flop_counter import FlopCounterMode
+    from attention_nb.model import AttentionCNN
+    torch.manual_seed(0)
+    model = AttentionCNN(6, img_size, attention=attention, backbone=backbone)
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-4)
+    x = torch.randn(batch, 3, img_size, img_size).contiguous(memory_format=torch.channels_last)
+    y = torch.randint(0, 6, (batch,))
+    def step():
+        loss = F.cross_entropy(model(x)[2], y); opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
+    with FlopCounterMode(display=False) as fc:   # forward + backward FLOPs of one batch (the optimiser step is negligible)
+        loss = F.cross_entropy(model(x)[2], y); loss.backward()
+    opt.zero_grad(set_to_none=True)
+    t = median_time(step, steps, warmup=1)
+    return dict(img_per_s=batch / t, step_s=t, gflop_per_img=fc.get_total_flops() / batch / 1e9,
+                params=sum(p.numel() for p in model.parameters()))
+
+
+def child_ceiling(n, repeat):
+    import torch
+    a, b = torch.randn(n, n), torch.randn(n, n)
+    t = median_time(lambda: a @ b, repeat, warmup=2)
+    return dict(gflops=2 * n ** 3 / t / 1e9, n=n, threads=torch.get_num_threads())
+
+
+def run_child_rss(kind, **kw):
+    "Like `run_child`, and measure the child's own peak RSS with wait4."
+    code = f"import sys, json; sys.path.insert(0, {str(HERE)!r}); import bench; print(json.dumps(bench.child_{kind}(**{kw!r})))"
+    with tempfile.TemporaryFile('w+') as out, tempfile.TemporaryFile('w+') as err:
+        p = subprocess.Popen([sys.executable, '-c', code], stdout=out, stderr=err, text=True)
+        _, status, ru = os.wait4(p.pid, 0)
+        p.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0); err.seek(0); o, e = out.read(), err.read()
+    if p.returncode != 0: raise RuntimeError(f'{kind} {kw} failed: {e.strip().splitlines()[-1] if e.strip() else p.returncode}')
+    r = json.loads(o.strip().splitlines()[-1])
+    r['peak_rss_mb'] = ru.ru_maxrss / 1024   # Linux reports kilobytes
+    return r
+
+
+# ---------------------------------------------------------------- sections
+
+def section_ceiling(res, quick):
+    r = run_child_rss('ceiling', n=2048, repeat=5 if quick else 10)
+    res['ceiling'] = r
+    print(f"\n## Machine ceiling\nfloat32 {r['n']}x{r['n']} matrix product, {r['threads']} threads: {r['gflops']:.0f} GFLOP/s (median of repeats)")
+
+
+def section_train(res, quick):
+    ref_steps, steps = (2, 5) if quick else (3, 10)
+    rows = []
+    for size in (64, 128):
+        rows.append(dict(backbone='original', attention='dense', img_size=size, reference=True,
+                         **run_child_rss('train', backbone='original', attention='dense', img_size=size, batch=32, steps=ref_steps)))
+        for att in ('spatial', 'channel', 'none', 'dense'):
+            rows.append(dict(backbone='fast', attention=att, img_size=size, reference=False,
+                             **run_child_rss('train', backbone='fast', attention=att, img_size=size, batch=32,
+                                             steps=ref_steps if att == 'dense' else steps)))
+    ceiling = res.get('ceiling', {}).get('gflops')
+    print('\n## Training, batch 32, CPU (median step time; each configuration in its own process)')
+    print(f"{'backbone':9} {'attention':9} {'size':>4} {'params':>12} {'img/s':>8} {'x original':>10} {'GFLOP/img':>9} {'GFLOP/s':>8} {'% ceiling':>9} {'peak RSS':>9}")
+    for r in rows:
+        ref = next(q for q in rows if q['reference'] and q['img_size'] == r['img_size'])
+        r['ratio_to_original'] = r['img_per_s'] / ref['img_per_s']
+        r['achieved_gflops'] = r['img_per_s'] * r['gflop_per_img']
+        r['pct_of_ceiling'] = 100 * r['achieved_gflops'] / ceiling if ceiling else None
+        pct = f"{r['pct_of_ceiling']:.0f}%" if ceiling else 'n/a'
+        print(f"{r['backbone']:9} {r['attention']:9} {r['img_size']:>4} {r['params']:>12,} {r['img_per_s']:>8.1f} {r['ratio_to_original']:>9.1f}x "
+              f"{r['gflop_per_img']:>9.2f} {r['achieved_gflops']:>8.1f} {pct:>9} {r['peak_rss_mb']:>7.0f} MB")
+    res['train'] = rows
+    d = next(r for r in rows if r['backbone'] == 'fast' and r['attention'] == 'spatial' and r['img_size'] == 128)
+    print(f"target: default model at 128 px {d['ratio_to_original']:.1f}x the original (>= 30x), peak RSS {d['peak_rss_mb']:.0f} MB (< 2048 MB)")
+
+
+def section_data(res, quick):
+    import torch
+    from attention_nb.data import Loader, load_split, shared_data, make_demo_data, list_images, decode_images, find_splits, class_folders
+    data = shared_data('intel-scenes-mini')
+    name = 'intel-scenes-mini'
+    if data is None:
+        data, name = make_demo_data(), 'demo (../shared/data/intel-scenes-mini not found)'
+    train_dir = find_splits(data)[0]
+    files = [f for c in class_folders(train_dir) for f in list_images(c)]
+    rows = []
+    for size in (64, 128):
+        t = time.perf_counter(); x, ok = decode_images(files, size, 3, progress=False); decode_s = time.perf_counter() - t
+        ds = load_split(data, 'train', size, progress=False)   # the disk cache (written once here if missing)
+        dl = Loader(ds, 32, shuffle=True, augment=True)
+        def epoch():
+            for xb, yb in dl: pass
+        t_epoch = median_time(epoch, 3 if quick else 5)
+        rows.append(dict(img_size=size, images=len(ds), decode_img_per_s=len(files) / decode_s, decode_epoch_s=decode_s,
+                         loader_img_per_s=len(ds) / t_epoch))
+    print(f'\n## Data pipeline on {name}')
+    print(f"{'size':>4} {'images':>7} {'first epoch: decode':>20} {'decode img/s':>12} {'cached loader + augment img/s':>30}")
+    for r in rows:
+        print(f"{r['img_size']:>4} {r['images']:>7} {r['decode_epoch_s']:>18.1f} s {r['decode_img_per_s']:>12.0f} {r['loader_img_per_s']:>30.0f}")
+    for r in rows:
+        tr = next((q for q in res.get('train', []) if q['backbone'] == 'fast' and q['attention'] == 'spatial' and q['img_size'] == r['img_size']), None)
+        if tr:
+            r['loader_over_train'] = r['loader_img_per_s'] / tr['img_per_s']
+            print(f"target at {r['img_size']} px: loader {r['loader_over_train']:.0f}x the default model's training images/s (>= 5x)")
+    res['data'] = dict(dataset=name, rows=rows)
+
+
+def section_infer(res, quick):
+    import torch
+    from attention_nb.model import AttentionCNN
+    rows = []
+    for size in (64, 128):
+        m = AttentionCNN(6, size).eval()
+        x = torch.randn(64, 3, size, size).contiguous(memory_format=torch.channels_last)
+        def f():
+            with torch.no_grad(): m(x)
+        t = median_time(f, 5 if quick else 10)
+        rows.append(dict(img_size=size, batch=64, img_per_s=64 / t))
+    print('\n## Inference, default model, batch 64')
+    for r in rows: print(f"{r['img_size']:>4} px: {r['img_per_s']:.0f} img/s")
+    res['infer'] = rows
+
+
+def section_visualize(res, quick):
+    "24 images at 128 px through the whole visualisation job (model, Grad-CAM, figures, CSV), median of 3 runs."
+    import torch
+    from attention_nb.data import shared_data, make_demo_data, list_images, find_splits, class_folders
+    from attention_nb.model import AttentionCNN
+    from attention_nb.train import save_checkpoint
+    from attention_nb.visualize import visualize_folder
+    data = shared_data('intel-scenes-mini') or make_demo_data()
+    test_dir = find_splits(data)[1]
+    classes = [c.name for c in class_folders(test_dir)]
+    files = [f for c in class_folders(test_dir) for f in list_images(c)[:24 // len(classes) + 1]][:24]
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp); (tmp/'images').mkdir()
+        for i, f in enumerate(files): (tmp/'images'/f'{i:02d}_{f.name}').write_bytes(f.read_bytes())
+        torch.manual_seed(0)
+        save_checkpoint(tmp/'run'/'attention_cnn.pth', AttentionCNN(len(classes), 128).eval(), classes, [0.5] * 3, [0.25] * 3)
+        t = median_time(lambda: visualize_folder(tmp/'images', tmp/'run', tmp/'out', progress=False, log=lambda s: None), 3, warmup=1)
+    print(f'\n## Visualisation\n24 images at 128 px, figures and predictions.csv included: {t:.2f} s (median of 3; target < 10 s)')
+    res['visualize'] = dict(images=24, img_size=128, seconds=t)
+
+
+SECTIONS = dict(ceiling=section_ceiling, train=section_train, data=section_data, infer=section_infer, visualize=section_visualize)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument('--only', choices=list(SECTIONS), action='append', help='run only these sections (repeatable)')
+    p.add_argument('--quick', action='store_true', help='fewer repeats')
+    p.add_argument('--out', default=str(HERE/'results.json'), help='where the JSON goes')
+    args = p.parse_args()
+    import torch
+    res = dict(machine=dict(cpu=platform.processor() or platform.machine(), cores=os.cpu_count(), threads=torch.get_num_threads(),
+                            torch=torch.__version__, python=platform.python_version()),
+               date=time.strftime('%Y-%m-%d %H:%M'))
+    print(f"# attention_nb bench: {res['machine']}")
+    t0 = time.perf_counter()
+    for name in args.only or list(SECTIONS): SECTIONS[name](res, args.quick)
+    res['total_s'] = time.perf_counter() - t0
+    Path(args.out).write_text(json.dumps(res, indent=1))
+    print(f"\nwrote {args.out} ({res['total_s']:.0f} s)")
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,130 @@
+"""The training command line end to end on the demo data: files written, interrupt and resume, bad input."""
+import csv, json, signal, subprocess, sys, time
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from conftest import ROOT, cli
+
+RUN_FILES = {'attention_cnn.pth', 'last_state.pth', 'metrics.csv', 'curves.png', 'confusion_matrix.png', 'test_metrics.json'}
+
+
+def train(*flags, timeout=300):
+    return subprocess.run([cli('attention_nb_train'), *flags], capture_output=True, text=True, timeout=timeout)
+
+
+def metrics(run):
+    "metrics.csv rows without the timing columns, which differ between runs."
+    rows = list(csv.DictReader(open(run/'metrics.csv')))
+    return [{k: v for k, v in r.items() if k not in ('seconds', 'img_per_s')} for r in rows]
+
+
+@pytest.fixture(scope='module')
+def demo_run(tmp_path_factory):
+    "An uninterrupted 6-epoch run on the demo data, seed 0."
+    run = tmp_path_factory.mktemp('runs')/'full'
+    r = train('--demo', '--epoch', '6', '--model_save_path', str(run))
+    assert r.returncode == 0, r.stderr
+    return run, r
+
+
+def test_demo_run_writes_every_file(demo_run):
+    run, r = demo_run
+    assert {p.name for p in run.iterdir()} == RUN_FILES
+    assert len(metrics(run)) == 6 and 'epoch 6/6' in r.stdout and 'test accuracy' in r.stdout
+    tm = json.loads((run/'test_metrics.json').read_text())
+    assert tm['n_test'] == 100 and sum(map(sum, tm['confusion'])) == 100
+    assert set(tm['per_class']) == {'circle', 'cross', 'square', 'triangle'}
+    best = max(metrics(run), key=lambda row: float(row['val_acc']))   # first maximum, as the run keeps the first best
+    assert tm['best_epoch'] == int(best['epoch'])
+    for png in ('curves.png', 'confusion_matrix.png'):
+        with Image.open(run/png) as im:
+            assert im.format == 'PNG' and min(im.size) > 100
+    from attention_nb.train import load_checkpoint
+    model, meta = load_checkpoint(run/'attention_cnn.pth')
+    assert meta['classes'] == ['circle', 'cross', 'square', 'triangle'] and meta['config']['img_size'] == 64
+    assert meta['run_args']['shuffle'] is True
+
+
+def test_sigint_then_resume_matches_uninterrupted(demo_run, tmp_path):
+    full, _ = demo_run
+    run = tmp_path/'interrupted'
+    p = subprocess.Popen([sys.executable, str(ROOT/'train_script.py'), '--demo', '--epoch', '6', '--model_save_path', str(run)],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while not (run/'metrics.csv').exists():   # wait for the first epoch, then interrupt in the middle of the run
+        assert p.poll() is None and time.time() < deadline, p.communicate()
+        time.sleep(0.02)
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=120)
+    assert p.returncode == 130, err
+    assert 'continue with --resume' in out and 'Traceback' not in err
+    assert not (run/'test_metrics.json').exists() and (run/'last_state.pth').exists()
+    assert len(metrics(run)) < 6
+    r = train('--resume', '--model_save_path', str(run))
+    assert r.returncode == 0, r.stderr
+    assert 'resuming at epoch' in r.stdout
+    assert metrics(run) == metrics(full)
+    assert json.loads((run/'test_metrics.json').read_text()) == json.loads((full/'test_metrics.json').read_text())
+    r = train('--resume', '--model_save_path', str(run))
+    assert r.returncode == 1 and 'already finished' in r.stderr
+
+
+def test_same_seed_same_metrics_and_shuffle_false(tmp_path):
+    a = train('--demo', '--epoch', '2', '--shuffle', 'false', '--model_save_path', str(tmp_path/'a'))
+    b = train('--demo', '--epoch', '2', '--shuffle', 'false', '--model_save_path', str(tmp_path/'b'))
+    assert a.returncode == 0 and b.returncode == 0, a.stderr + b.stderr
+    assert metrics(tmp_path/'a') == metrics(tmp_path/'b')
+    from attention_nb.train import load_checkpoint
+    assert load_checkpoint(tmp_path/'a')[1]['run_args']['shuffle'] is False
+
+
+def test_help_documents_every_flag():
+    r = train('-h')
+    assert r.returncode == 0
+    for flag in ('--data_folder', '--num_classes', '--img_size', '--epoch', '--batch_size', '--learning_rate',
+                 '--dropout_rate', '--num_workers', '--shuffle', '--img_depth', '--device', '--model_save_path',
+                 '--attention', '--gate', '--val_fraction', '--seed', '--resume', '--demo'):
+        assert flag in r.stdout, flag
+    assert '(default: 64)' in r.stdout and '(default: models)' in r.stdout
+
+
+@pytest.mark.parametrize('flags, needle', [
+    ([], '--data_folder is required'),
+    (['--demo', '--num_classes', '3'], '--num_classes 3, but'),
+    (['--demo', '--img_size', '16'], 'img_size=16'),
+    (['--demo', '--epoch', '0'], "'0' must be positive"),
+    (['--demo', '--shuffle', 'maybe'], "'maybe' is not a boolean"),
+    (['--demo', '--device', 'tpu'], "invalid choice: 'tpu'"),
+    (['--demo', '--attention', 'global'], "invalid choice: 'global'"),
+    (['--demo', '--val_fraction', '1.5'], '--val_fraction 1.5'),
+    (['--data_folder', 'no/such/folder'], 'no/such/folder'),
+    (['--resume', '--model_save_path', 'no/such/run'], 'no resumable state at no/such/run'),
+])
+def test_bad_flags_are_one_line(flags, needle, tmp_path):
+    r = subprocess.run([cli('attention_nb_train'), *flags], capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert r.returncode != 0
+    assert needle in r.stderr, r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and 'Traceback' not in r.stderr, r.stderr
+
+
+def test_num_classes_mismatch_lists_the_classes(tmp_path):
+    r = train('--demo', '--num_classes', '6', '--model_save_path', str(tmp_path))
+    assert r.returncode == 1
+    assert 'circle, cross, square, triangle' in r.stderr and 'pass --num_classes 4' in r.stderr
+
+
+def test_model_save_path_that_is_a_file(tmp_path):
+    f = tmp_path/'file'; f.write_text('x')
+    r = train('--demo', '--model_save_path', str(f))
+    assert r.returncode == 1 and f'--model_save_path {f}: is a file' in r.stderr
+
+
+def test_divergence_names_epoch_and_step_and_keeps_checkpoint(demo_run, tmp_path):
+    import shutil
+    run = tmp_path/'run'; shutil.copytree(demo_run[0], run)
+    before = (run/'attention_cnn.pth').read_bytes()
+    r = train('--demo', '--learning_rate', '1e12', '--epoch', '2', '--model_save_path', str(run))
+    assert r.returncode == 1 and 'at epoch 1, step' in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert (run/'attention_cnn.pth').read_bytes() == before
