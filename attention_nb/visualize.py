@@ -106,8 +106,10 @@ def explain_figure(image:torch.Tensor,   # One uint8 image (C, S, S)
     feat, att = res['features'].numpy(), res['attention'].numpy()
     lo, hi = float(min(feat.min(), att.min())), float(max(feat.max(), att.max()))
     has_cam = 'gradcam' in res
-    fig = Figure(figsize=(2.1 * (5 + has_cam) + 0.6, 2.6))
-    axs = fig.subplots(1, 5 + has_cam)
+    ratios = [1] * 5 + [0.06, 0.3] + [1] * has_cam     # a thin axis for the shared colour bar, then a gap
+    fig = Figure(figsize=(2.1 * (5 + has_cam) + 1.2, 2.6))
+    axs = list(fig.subplots(1, len(ratios), gridspec_kw=dict(width_ratios=ratios, wspace=0.08)))
+    fig.delaxes(axs.pop(6)); cax = axs.pop(5)
     k = int(res['probs'].argmax())
     axs[0].imshow(img, cmap='gray' if img.ndim == 2 else None); axs[0].set_title('input')
     axs[1].imshow(feat, cmap='jet', vmin=lo, vmax=hi); axs[1].set_title('CNN feature map')
@@ -116,7 +118,7 @@ def explain_figure(image:torch.Tensor,   # One uint8 image (C, S, S)
     axs[4].imshow(overlay(img, att, alpha, vmin=lo, vmax=hi)); axs[4].set_title('attention heat map')
     if has_cam: axs[5].imshow(overlay(img, res['gradcam'].numpy(), alpha, vmin=0, vmax=1)); axs[5].set_title(f'Grad-CAM: {classes[k]}')
     for a in axs: a.set_xticks([]); a.set_yticks([]); a.title.set_fontsize(9)
-    fig.colorbar(im, ax=list(axs[1:5]), fraction=0.02, pad=0.01, label='activation (shared scale)')
+    fig.colorbar(im, cax=cax); cax.tick_params(labelsize=7); cax.set_title('shared\nscale', fontsize=7)
     fig.suptitle(f"{title + ': ' if title else ''}predicted {classes[k]} ({float(res['probs'][k]):.1%})", fontsize=10, y=1.0)
     return fig
 

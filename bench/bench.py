@@ -2,7 +2,7 @@
 """attention_nb benchmark suite: training, data loading, inference and visualisation on this machine's CPU.
 
     .venv/bin/python bench/bench.py                 # everything, about 5 minutes on 2 cores
-    .venv/bin/python bench/bench.py --only train    # one section: ceiling, train, data, infer, visualize
+    .venv/bin/python bench/bench.py --only train    # one section: ceiling, train, data, infer, visualize, widget
 
 Prints a table per section and writes bench/results.json. Every figure is a median over repeated measurements, and
 the reference (the original tutorial's model: backbone `original`, `dense` attention) is measured in the same run, so
@@ -27,7 +27,7 @@ def median_time(fn, repeat, warmup=1):
 
 # ---------------------------------------------------------------- sections run inside a child process
 
-def child_train(backbone, attention, img_size, batch, steps):
+def child_train(backbone, attention, img_size, batch, steps, precision='fp32'):
     "Training step time of one configuration on random data: forward, loss, backward, AdamW step."
     import torch, torch.nn.functional as F
     from torch.utils.flop_counter import FlopCounterMode
@@ -38,7 +38,9 @@ def child_train(backbone, attention, img_size, batch, steps):
     x = torch.randn(batch, 3, img_size, img_size).contiguous(memory_format=torch.channels_last)
     y = torch.randint(0, 6, (batch,))
     def step():
-        loss = F.cross_entropy(model(x)[2], y); opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
+        with torch.autocast('cpu', dtype=torch.bfloat16, enabled=precision == 'bf16'):
+            loss = F.cross_entropy(model(x)[2], y)
+        opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
     with FlopCounterMode(display=False) as fc:   # forward + backward FLOPs of one batch (the optimiser step is negligible)
         loss = F.cross_entropy(model(x)[2], y); loss.backward()
     opt.zero_grad(set_to_none=True)
@@ -48,10 +50,14 @@ def child_train(backbone, attention, img_size, batch, steps):
 
 
 def child_ceiling(n, repeat):
+    "GFLOP/s of a large float32 matrix product (BLAS) and of a large 3x3 convolution (oneDNN), same threads."
     import torch
     a, b = torch.randn(n, n), torch.randn(n, n)
     t = median_time(lambda: a @ b, repeat, warmup=2)
-    return dict(gflops=2 * n ** 3 / t / 1e9, n=n, threads=torch.get_num_threads())
+    conv = torch.nn.Conv2d(256, 256, 3, padding=1, bias=False).to(memory_format=torch.channels_last)
+    x = torch.randn(32, 256, 32, 32).contiguous(memory_format=torch.channels_last)
+    with torch.no_grad(): tc = median_time(lambda: conv(x), repeat, warmup=2)
+    return dict(gflops=2 * n ** 3 / t / 1e9, conv_gflops=2 * 32 * 256 * 256 * 9 * 32 * 32 / tc / 1e9, n=n, threads=torch.get_num_threads())
 
 
 def run_child_rss(kind, **kw):
@@ -73,33 +79,45 @@ def run_child_rss(kind, **kw):
 def section_ceiling(res, quick):
     r = run_child_rss('ceiling', n=2048, repeat=5 if quick else 10)
     res['ceiling'] = r
-    print(f"\n## Machine ceiling\nfloat32 {r['n']}x{r['n']} matrix product, {r['threads']} threads: {r['gflops']:.0f} GFLOP/s (median of repeats)")
+    print(f"\n## Machine ceiling ({r['threads']} threads, float32, median of repeats)\n"
+          f"{r['n']}x{r['n']} matrix product (BLAS): {r['gflops']:.0f} GFLOP/s\n"
+          f"3x3 convolution 256->256 channels, 32x32, batch 32 (oneDNN): {r['conv_gflops']:.0f} GFLOP/s")
 
 
 def section_train(res, quick):
-    ref_steps, steps = (2, 5) if quick else (3, 10)
+    ref_steps, steps = (2, 5) if quick else (5, 20)
     rows = []
     for size in (64, 128):
-        rows.append(dict(backbone='original', attention='dense', img_size=size, reference=True,
+        rows.append(dict(backbone='original', attention='dense', img_size=size, reference=True, precision='fp32',
                          **run_child_rss('train', backbone='original', attention='dense', img_size=size, batch=32, steps=ref_steps)))
         for att in ('spatial', 'channel', 'none', 'dense'):
-            rows.append(dict(backbone='fast', attention=att, img_size=size, reference=False,
+            rows.append(dict(backbone='fast', attention=att, img_size=size, reference=False, precision='fp32',
                              **run_child_rss('train', backbone='fast', attention=att, img_size=size, batch=32,
                                              steps=ref_steps if att == 'dense' else steps)))
-    ceiling = res.get('ceiling', {}).get('gflops')
+        rows.append(dict(backbone='fast', attention='spatial', img_size=size, reference=False, precision='bf16',
+                         **run_child_rss('train', backbone='fast', attention='spatial', img_size=size, batch=32, steps=steps, precision='bf16')))
+    ceiling, conv_ceiling = res.get('ceiling', {}).get('gflops'), res.get('ceiling', {}).get('conv_gflops')
     print('\n## Training, batch 32, CPU (median step time; each configuration in its own process)')
-    print(f"{'backbone':9} {'attention':9} {'size':>4} {'params':>12} {'img/s':>8} {'x original':>10} {'GFLOP/img':>9} {'GFLOP/s':>8} {'% ceiling':>9} {'peak RSS':>9}")
+    print(f"{'backbone':9} {'attention':9} {'prec':4} {'size':>4} {'params':>12} {'img/s':>8} {'x original':>10} {'GFLOP/img':>9} {'GFLOP/s':>8} {'% matmul':>8} {'% conv':>6} {'peak RSS':>9}")
     for r in rows:
         ref = next(q for q in rows if q['reference'] and q['img_size'] == r['img_size'])
         r['ratio_to_original'] = r['img_per_s'] / ref['img_per_s']
         r['achieved_gflops'] = r['img_per_s'] * r['gflop_per_img']
         r['pct_of_ceiling'] = 100 * r['achieved_gflops'] / ceiling if ceiling else None
+        r['pct_of_conv_ceiling'] = 100 * r['achieved_gflops'] / conv_ceiling if conv_ceiling else None
         pct = f"{r['pct_of_ceiling']:.0f}%" if ceiling else 'n/a'
-        print(f"{r['backbone']:9} {r['attention']:9} {r['img_size']:>4} {r['params']:>12,} {r['img_per_s']:>8.1f} {r['ratio_to_original']:>9.1f}x "
-              f"{r['gflop_per_img']:>9.2f} {r['achieved_gflops']:>8.1f} {pct:>9} {r['peak_rss_mb']:>7.0f} MB")
+        pcc = f"{r['pct_of_conv_ceiling']:.0f}%" if conv_ceiling else 'n/a'
+        print(f"{r['backbone']:9} {r['attention']:9} {r['precision']:4} {r['img_size']:>4} {r['params']:>12,} {r['img_per_s']:>8.1f} {r['ratio_to_original']:>9.1f}x "
+              f"{r['gflop_per_img']:>9.2f} {r['achieved_gflops']:>8.1f} {pct:>8} {pcc:>6} {r['peak_rss_mb']:>7.0f} MB")
     res['train'] = rows
-    d = next(r for r in rows if r['backbone'] == 'fast' and r['attention'] == 'spatial' and r['img_size'] == 128)
-    print(f"target: default model at 128 px {d['ratio_to_original']:.1f}x the original (>= 30x), peak RSS {d['peak_rss_mb']:.0f} MB (< 2048 MB)")
+    from attention_nb.train import pick_precision
+    default = pick_precision('auto', 'cpu')   # what `attention_nb_train` uses on this machine
+    for prec in sorted({'fp32', default}):
+        d = next(r for r in rows if r['backbone'] == 'fast' and r['attention'] == 'spatial' and r['img_size'] == 128 and r['precision'] == prec)
+        tag = 'default (--precision auto)' if prec == default else 'float32'
+        print(f"target: {tag} {prec} model at 128 px {d['ratio_to_original']:.1f}x the original (>= 30x), peak RSS {d['peak_rss_mb']:.0f} MB (< 2048 MB); "
+              f"{d['pct_of_ceiling']:.0f}% of the matrix-product GFLOP/s (>= 40%), {d['pct_of_conv_ceiling']:.0f}% of the convolution's")
+    res['default_precision'] = default
 
 
 def section_data(res, quick):
@@ -126,7 +144,7 @@ def section_data(res, quick):
     for r in rows:
         print(f"{r['img_size']:>4} {r['images']:>7} {r['decode_epoch_s']:>18.1f} s {r['decode_img_per_s']:>12.0f} {r['loader_img_per_s']:>30.0f}")
     for r in rows:
-        tr = next((q for q in res.get('train', []) if q['backbone'] == 'fast' and q['attention'] == 'spatial' and q['img_size'] == r['img_size']), None)
+        tr = next((q for q in res.get('train', []) if q['backbone'] == 'fast' and q['attention'] == 'spatial' and q['img_size'] == r['img_size'] and q['precision'] == res.get('default_precision', 'fp32')), None)
         if tr:
             r['loader_over_train'] = r['loader_img_per_s'] / tr['img_per_s']
             print(f"target at {r['img_size']} px: loader {r['loader_over_train']:.0f}x the default model's training images/s (>= 5x)")
@@ -170,7 +188,25 @@ def section_visualize(res, quick):
     res['visualize'] = dict(images=24, img_size=128, seconds=t)
 
 
-SECTIONS = dict(ceiling=section_ceiling, train=section_train, data=section_data, infer=section_infer, visualize=section_visualize)
+def section_widget(res, quick):
+    "The channel scrubber's redraw: one forward pass per image (cached), then per channel only a redraw."
+    import numpy as np, torch
+    from attention_nb.model import AttentionCNN
+    from attention_nb.widgets import ChannelCache, ChannelView
+    torch.manual_seed(0)
+    img = (torch.rand(3, 64, 64) * 255).to(torch.uint8)
+    model = AttentionCNN(6, 64)
+    t_cache = median_time(lambda: ChannelCache(model, img, [0.5] * 3, [0.25] * 3), 5)
+    cache, view = ChannelCache(model, img, [0.5] * 3, [0.25] * 3), ChannelView()
+    chans = iter(range(10 ** 6))
+    t_draw = median_time(lambda: view.png(cache, next(chans) % cache.channels), 30, warmup=3)
+    t_over = median_time(lambda: view.png(cache, next(chans) % cache.channels, by_attention=True, on_image=True), 30, warmup=3)
+    print(f"\n## Channel scrubber (64 px, 256 channels)\nforward pass and cache per new image: {1000 * t_cache:.0f} ms; "
+          f"redraw per slider move: {1000 * t_draw:.0f} ms, with overlay and attention order: {1000 * t_over:.0f} ms (median; target < 100 ms)")
+    res['widget'] = dict(cache_ms=1000 * t_cache, redraw_ms=1000 * t_draw, redraw_overlay_ms=1000 * t_over)
+
+
+SECTIONS = dict(ceiling=section_ceiling, train=section_train, data=section_data, infer=section_infer, visualize=section_visualize, widget=section_widget)
 
 
 def main():

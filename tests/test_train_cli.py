@@ -45,6 +45,7 @@ def test_demo_run_writes_every_file(demo_run):
     model, meta = load_checkpoint(run/'attention_cnn.pth')
     assert meta['classes'] == ['circle', 'cross', 'square', 'triangle'] and meta['config']['img_size'] == 64
     assert meta['run_args']['shuffle'] is True
+    assert meta['run_args']['precision'] in ('fp32', 'bf16')   # --precision auto is stored resolved
 
 
 def test_sigint_then_resume_matches_uninterrupted(demo_run, tmp_path):
@@ -128,3 +129,11 @@ def test_divergence_names_epoch_and_step_and_keeps_checkpoint(demo_run, tmp_path
     r = train('--demo', '--learning_rate', '1e12', '--epoch', '2', '--model_save_path', str(run))
     assert r.returncode == 1 and 'at epoch 1, step' in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
     assert (run/'attention_cnn.pth').read_bytes() == before
+
+
+def test_bf16_precision_trains_and_is_recorded(tmp_path):
+    r = train('--demo', '--epoch', '1', '--precision', 'bf16', '--model_save_path', str(tmp_path))
+    assert r.returncode == 0, r.stderr
+    from attention_nb.train import load_checkpoint
+    assert load_checkpoint(tmp_path)[1]['run_args']['precision'] == 'bf16'
+    assert float(next(csv.DictReader(open(tmp_path/'metrics.csv')))['train_loss']) > 0

@@ -34,6 +34,7 @@ def clean_md(md, pages, ext='ipynb'):
     "nbdev/Quarto markdown to MyST: drop horizontal rules (docutils rejects them in outputs), attributes and site links."
     md = '\n'.join(l for l in md.splitlines() if l.strip() != '---')
     md = ATTR.sub('', md)
+    md = re.sub(r'\[([^\]]+)\]\(([\w/.-]+\.csv)\)', r'<a href="\2">\1</a>', md)   # data files: plain links, not documents
     md = re.sub(r'https://attention-nb\.github\.io/attention_nb/([\w-]+)\.html(?:#[\w-]*)?',
                 lambda m: f"{pages.get(m.group(1), m.group(1))}.{ext}", md)
     return md
@@ -131,6 +132,8 @@ sphinx:
 def build(check_warnings=False):
     from nbdev.serve import proc_nbs
     proc = proc_nbs(n_workers=1)
+    missing = sorted({p.name for p in (ROOT/'nbs').glob('*.ipynb')} - {p.name for p in proc.glob('*.ipynb')})
+    if missing: sys.exit(f"tools/docs.py: nbdev could not process {', '.join(missing)} (see the error above)")
     shutil.rmtree(BOOK, ignore_errors=True); BOOK.mkdir()
     nbs = sorted(p for p in proc.glob('*.ipynb'))
     pages = {}
@@ -145,6 +148,9 @@ def build(check_warnings=False):
     spec = importlib.util.find_spec('sphinx-mathjax-offline')
     if spec is None: sys.exit('tools/docs.py: install the docs extra first: .venv/bin/pip install -e ".[docs]"')
     shutil.copytree(Path(spec.origin).parent/'static'/'mathjax', BOOK/'extra'/'mathjax')
+    from PIL import Image   # a favicon, so browsers' automatic /favicon.ico request finds one
+    Image.new('RGB', (16, 16), (31, 119, 180)).save(BOOK/'extra'/'favicon.ico')
+    if (ROOT/'nbs'/'results').exists(): shutil.copytree(ROOT/'nbs'/'results', BOOK/'extra'/'results')
     if (ROOT/'nbs'/'images').exists(): shutil.copytree(ROOT/'nbs'/'images', BOOK/'images')
     (BOOK/'api.md').write_text(api_page())
     chapters = [p.stem for p in nbs if p.stem != 'index'] + ['api']
