@@ -18,9 +18,9 @@ from .attention import ATTENTIONS, GATES
 # %% auto #0
 __all__ = ['CKPT_FORMAT', 'CKPT_VERSION', 'CKPT_NAME', 'STATE_NAME', 'METRIC_FIELDS', 'RESUMED_FLAGS', 'pick_device',
            'cpu_has_bf16', 'pick_precision', 'CheckpointError', 'save_checkpoint', 'load_checkpoint',
-           'TrainingDiverged', 'train_one_epoch', 'confusion_matrix', 'evaluate', 'GracefulStop', 'write_metrics',
-           'plot_curves', 'plot_confusion', 'fit', 'test_best', 'str2bool', 'train_parser', 'run_training',
-           'one_line_warnings', 'main', 'cached_run']
+           'TrainingDiverged', 'train_one_epoch', 'confusion_matrix', 'evaluate', 'GracefulStop', 'write_csv',
+           'write_metrics', 'plot_curves', 'plot_confusion', 'fit', 'test_best', 'str2bool', 'train_parser',
+           'run_training', 'one_line_warnings', 'main', 'cached_run']
 
 # %% ../nbs/03_train.ipynb #e75aeed9
 def pick_device(name:str='auto') -> torch.device:
@@ -177,13 +177,18 @@ def _atomic_write(path, write):
     finally:
         if tmp.exists(): tmp.unlink()
 
-def write_metrics(history:list, path):
-    "Write `history` (one dict per epoch) as CSV."
+def write_csv(rows:list, path, fields:list|None=None):
+    "Atomically write dicts as CSV (columns: `fields`, default the first row's keys; floats to 6 significant digits)."
+    fields = fields or list(rows[0])
     def w(tmp):
         with open(tmp, 'w', newline='') as f:
-            wr = csv.DictWriter(f, METRIC_FIELDS); wr.writeheader()
-            for r in history: wr.writerow({k: (f'{v:.6g}' if isinstance(v, float) else v) for k, v in r.items() if k in METRIC_FIELDS})
+            wr = csv.DictWriter(f, fields); wr.writeheader()
+            wr.writerows({k: (f'{v:.6g}' if isinstance(v, float) else v) for k, v in r.items() if k in fields} for r in rows)
     _atomic_write(path, w)
+
+def write_metrics(history:list, path):
+    "Write `history` (one dict per epoch) as CSV."
+    write_csv(history, path, METRIC_FIELDS)
 
 def _save_fig(fig, path):
     if path is not None: _atomic_write(path, lambda tmp: fig.savefig(tmp, format='png', bbox_inches='tight'))

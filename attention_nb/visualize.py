@@ -14,7 +14,7 @@ from matplotlib import colormaps
 from .data import DataError, ImageSet, load_folder, make_demo_data
 from .model import AttentionCNN
 from .train import (CKPT_NAME, CheckpointError, _Parser, _atomic_write, load_checkpoint, one_line_warnings,
-                                pick_device, str2bool)
+                                pick_device, str2bool, write_csv)
 
 # %% auto #0
 __all__ = ['merge_channels', 'upsample', 'overlay', 'Explainer', 'explain_figure', 'unbatch', 'output_names', 'visualize_folder',
@@ -174,10 +174,7 @@ def visualize_folder(data_folder,            # A folder of images (or one image 
             p, k = r['probs'].topk(min(3, len(ex.classes)))
             rows.append(dict(file=str(f), figure=name, predicted=ex.classes[k[0]], probability=f'{p[0]:.4f}',
                              top3='; '.join(f'{ex.classes[kk]} {pp:.3f}' for pp, kk in zip(p.tolist(), k.tolist()))))
-    def w(tmp):
-        with open(tmp, 'w', newline='') as fh:
-            wr = csv.DictWriter(fh, list(rows[0])); wr.writeheader(); wr.writerows(rows)
-    _atomic_write(out/'predictions.csv', w)
+    write_csv(rows, out/'predictions.csv')
     log(f"wrote {len(rows)} figures and predictions.csv to {out}")
     return rows
 
