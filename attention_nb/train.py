@@ -319,6 +319,14 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message):   # one line instead of argparse's usage block
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} -h)\n")
 
+def _writable(folder:Path, flag:str):
+    "Create `folder` and check a file can be written there; else a one-line ValueError naming `flag`."
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder/f'.write_test.{os.getpid()}'; probe.write_bytes(b''); probe.unlink()
+    except OSError as e:
+        raise ValueError(f"{flag} {folder}: cannot write there ({e.strerror}); choose a writable folder") from None
+
 def _positive(kind):
     def f(s):
         try: v = kind(s)
@@ -383,10 +391,7 @@ def run_training(args:argparse.Namespace, log=print) -> dict:
     log(f"{data}: {len(classes)} classes ({', '.join(classes)}); train {len(splits.train)}, validation {len(splits.valid)}, "
         f"test {len(splits.test)} images at {args.img_size} px; {args.backbone} backbone, {args.attention} attention, "
         f"{sum(p.numel() for p in model.parameters()):,} parameters; {device}, {torch.get_num_threads()} threads, {args.precision}")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        probe = out/f'.write_test.{os.getpid()}'; probe.write_bytes(b''); probe.unlink()
-    except OSError as e: raise ValueError(f'--model_save_path {out}: cannot write there ({e.strerror}); choose another folder') from None
+    _writable(out, '--model_save_path')
     return fit(model, splits, out, args.epoch, args.batch_size, args.learning_rate, shuffle=args.shuffle,
                augment=args.augment, seed=args.seed, device=device, resume=args.resume, log=log, precision=args.precision,
                run_args={k: getattr(args, k) for k in RESUMED_FLAGS})

@@ -13,7 +13,7 @@ import torchvision.transforms.functional as TF
 from matplotlib import colormaps
 from .data import DataError, ImageSet, load_folder, make_demo_data
 from .model import AttentionCNN
-from .train import (CKPT_NAME, CheckpointError, _Parser, _atomic_write, load_checkpoint, one_line_warnings,
+from .train import (CKPT_NAME, CheckpointError, _Parser, _atomic_write, _positive, _writable, load_checkpoint, one_line_warnings,
                                 pick_device, str2bool, write_csv)
 
 # %% auto #0
@@ -140,13 +140,6 @@ def output_names(files:list, root) -> list[str]:
     return names
 
 # %% ../nbs/04_visualize.ipynb #60fd3017
-def _writable(folder:Path, flag:str):
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        probe = folder/f'.write_test.{os.getpid()}'; probe.write_bytes(b''); probe.unlink()
-    except OSError as e:
-        raise ValueError(f"{flag} {folder}: cannot write there ({e.strerror}); choose a writable folder") from None
-
 def visualize_folder(data_folder,            # A folder of images (or one image file)
                      model_save_path='models', # Run folder or checkpoint file
                      output_folder='output',   # Where figures and predictions.csv go (created if missing)
@@ -189,7 +182,7 @@ def visualize_parser(prog='attention_nb_visualize') -> argparse.ArgumentParser:
     a('--model_save_path', default='models', help=f'run folder holding {CKPT_NAME} (or the checkpoint file itself)')
     a('--output_folder', default='output', help='where figures and predictions.csv go (created if missing)')
     a('--recursive', type=str2bool, default=True, metavar='{true,false}', help='include images in sub-folders')
-    a('--batch_size', type=int, default=32, help='images per forward pass')
+    a('--batch_size', type=_positive(int), default=32, help='images per forward pass')
     a('--merge', default='max', choices=('max', 'mean'), help='how all final channels merge into one map')
     a('--gradcam', type=str2bool, default=True, metavar='{true,false}', help='add a Grad-CAM panel for the predicted class')
     a('--device', default='auto', choices=('auto', 'gpu', 'cpu'), help='gpu uses CUDA where present, else the CPU')
@@ -199,7 +192,6 @@ def main(argv=None):
     "Entry point of `attention_nb_visualize` and `visualize.py`."
     p = visualize_parser(os.path.basename(sys.argv[0]) if argv is None and sys.argv[0].endswith('.py') else 'attention_nb_visualize')
     args = p.parse_args(argv)
-    if args.batch_size < 1: p.error(f'--batch_size {args.batch_size}: use a positive number')
     if args.demo == bool(args.data_folder): p.error('pass --data_folder IMAGES (or --demo for the demo test images)')
     try:
         with one_line_warnings(p.prog):
