@@ -17,9 +17,9 @@ __all__ = ['pointing_hit', 'energy_share', 'load_masks', 'localisation']
 
 # %% ../nbs/06_results.ipynb #8bbb8ddf
 def pointing_hit(heat:np.ndarray, mask:np.ndarray) -> bool:
-    "Does the maximum of `heat` (H, W) lie inside the binary `mask` (H, W)? A constant map is a miss."
+    "Does the maximum of `heat` (H, W) lie inside the binary `mask` (H, W)? A flat map (up to rounding) is a miss."
     heat = np.asarray(heat, dtype=np.float64)
-    if heat.max() <= heat.min(): return False
+    if heat.max() - heat.min() <= 1e-5 * max(np.abs(heat).max(), 1e-12): return False
     return bool(np.asarray(mask).reshape(-1)[int(heat.argmax())])
 
 def energy_share(heat:np.ndarray, mask:np.ndarray) -> float:
