@@ -55,6 +55,10 @@ def main():
             raw_math = page.evaluate("""() => [...document.querySelectorAll('span.math, div.math')]
                 .filter(e => !e.querySelector('.MathJax, .MathJax_CHTML, mjx-container, .MathJax_Display')).length""")
             if raw_math: problems.append(f'{name}: {raw_math} math elements not rendered by MathJax')
+            # tables: no markdown table left as text (a paragraph holding a `|---|` rule, which smartquotes turns into dashes)
+            raw_tables = page.evaluate(r"""() => [...document.querySelectorAll('p')].filter(p => /^\|.*\|\s*$/m.test(p.textContent)
+                && /\|\s*(-{3}|—|–)+\s*\|/.test(p.textContent)).length""")
+            if raw_tables: problems.append(f'{name}: {raw_tables} markdown tables shown as text')
             for src, ok in page.evaluate("() => [...document.images].map(i => [i.currentSrc || i.src, i.complete && i.naturalWidth > 0])"):
                 if not ok: problems.append(f'{name}: image does not load: {src[:120]}')
             for href in page.evaluate("() => [...document.querySelectorAll('a[href]')].map(a => a.href)"):

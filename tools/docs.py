@@ -72,7 +72,7 @@ def convert(nb_path, pages):
             if 'data' in o:
                 data = dict(o['data'])
                 if 'text/markdown' in data:
-                    data['text/markdown'] = clean_md(''.join(data['text/markdown']), pages, 'html')   # outputs: plain links
+                    data['text/markdown'] = clean_md(''.join(data['text/markdown']), pages)   # rendered as MyST, like the cells
                     data.pop('text/plain', None)
                 if 'application/vnd.jupyter.widget-view+json' in data: continue   # needs a kernel
                 o['data'] = data
@@ -126,6 +126,7 @@ sphinx:
     html_context: {default_mode: light}
     html_extra_path: [extra]
     mathjax_path: ../mathjax/tex-chtml.js
+    nb_render_markdown_format: myst   # text/markdown outputs (result tables) as MyST, which has pipe tables
 """
 
 
