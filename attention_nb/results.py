@@ -10,7 +10,7 @@ import numpy as np
 import torch
 from PIL import Image
 from .data import mask_path
-from .visualize import Explainer, merge_channels, upsample
+from .visualize import Explainer
 
 # %% auto #0
 __all__ = ['pointing_hit', 'energy_share', 'load_masks', 'localisation']
@@ -37,14 +37,10 @@ def load_masks(files:list, img_size:int) -> np.ndarray:
 def localisation(explainer:Explainer, images:torch.Tensor, masks:np.ndarray, batch_size:int=50) -> dict:
     "Mean pointing-game hit rate and energy share of each map kind over `images` (uint8 N×C×S×S)."
     scores = {k: dict(pointing=[], energy=[]) for k in ('attention mask', 'attended map', 'feature map', 'Grad-CAM')}
-    s = images.shape[-1]
     for i in range(0, len(images), batch_size):
         x = images[i:i + batch_size]
         res = explainer(x)
-        xn = ((x.float() / 255 - explainer.mean) / explainer.std)
-        with torch.no_grad(): mask = explainer.model.explain(xn)['mask']
-        maps = {'attention mask': upsample(mask.float().mean(1), s), 'attended map': res['attention'],
-                'feature map': res['features'], 'Grad-CAM': res['gradcam']}
+        maps = {'attention mask': res['mask'], 'attended map': res['attention'], 'feature map': res['features'], 'Grad-CAM': res['gradcam']}
         for k, v in maps.items():
             for j in range(len(x)):
                 scores[k]['pointing'].append(pointing_hit(v[j].numpy(), masks[i + j]))

@@ -62,9 +62,11 @@ class Explainer:
     "Predictions, merged feature and attention maps, and Grad-CAM for batches of images."
     def __init__(self, model:AttentionCNN, classes:list, mean, std,
                  how:str='max',          # Channel merge: 'max' or 'mean'
+                 mask_how:str='max',     # Channel merge of the attention mask: 'max' or 'mean'
                  gradcam:bool=True,      # Compute Grad-CAM?
                  device='cpu'):
-        self.model, self.classes, self.how, self.device = model.to(device).eval(), list(classes), how, torch.device(device)
+        self.model, self.classes, self.device = model.to(device).eval(), list(classes), torch.device(device)
+        self.how, self.mask_how = how, mask_how
         c = model.config['img_depth']
         self.mean, self.std = torch.tensor(mean).view(1, c, 1, 1), torch.tensor(std).view(1, c, 1, 1)
         self.cam = None
@@ -88,7 +90,7 @@ class Explainer:
         s = images.shape[-1]
         res = dict(probs=out['logits'].float().softmax(1).cpu())
         for k, v in (('features', out['features']), ('attention', out['attended']), ('mask', out['mask'])):
-            res[k] = upsample(merge_channels(v.float().cpu(), 'max' if k == 'mask' else self.how), s)
+            res[k] = upsample(merge_channels(v.float().cpu(), self.mask_how if k == 'mask' else self.how), s)
         if self.cam is not None:
             res['gradcam'] = torch.from_numpy(self.cam(input_tensor=x, targets=None)).float()
         return res
