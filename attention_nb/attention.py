@@ -9,7 +9,7 @@ from torch import nn
 
 # %% auto #0
 __all__ = ['GATES', 'ATTENTIONS', 'gate_fn', 'DenseAttention', 'SpatialAttention', 'ChannelAttention', 'NoAttention',
-           'make_attention', 'param_count']
+           'SqueezeExcite', 'CBAM', 'make_attention', 'param_count']
 
 # %% ../nbs/01_attention.ipynb #2e72ad1e
 GATES = ('sigmoid', 'softmax')
@@ -68,8 +68,35 @@ class NoAttention(nn.Module):
     def __init__(self, *args, **kwargs): super().__init__()
     def forward(self, h): return h, h.new_ones(h.shape[0], h.shape[1], 1, 1)
 
+# %% ../nbs/01_attention.ipynb #b8633e28
+class SqueezeExcite(nn.Module):
+    "Squeeze-and-excitation (Hu et al. 2018): a channel gate σ(W₂ ReLU(W₁ mean_p h)) with a bottleneck of C/r units."
+    def __init__(self, channels:int, reduction:int=16):
+        super().__init__()
+        hidden = max(8, channels // reduction)
+        self.fc1, self.fc2 = nn.Conv2d(channels, hidden, 1), nn.Conv2d(hidden, channels, 1)
+    def forward(self, h):
+        m = torch.sigmoid(self.fc2(torch.relu(self.fc1(h.mean((2, 3), keepdim=True)))))
+        return m * h, m
+
+class CBAM(nn.Module):
+    "Convolutional block attention (Woo et al. 2018): a channel gate from average- and max-pooled h, then a 7×7 spatial gate."
+    def __init__(self, channels:int, reduction:int=16, kernel_size:int=7):
+        super().__init__()
+        hidden = max(8, channels // reduction)
+        self.mlp = nn.Sequential(nn.Conv2d(channels, hidden, 1), nn.ReLU(), nn.Conv2d(hidden, channels, 1))
+        self.conv = nn.Conv2d(2, 1, kernel_size, padding=kernel_size // 2)
+    def masks(self, h) -> tuple:
+        "The channel mask (B, C, 1, 1) and the spatial mask (B, 1, H, W)."
+        mc = torch.sigmoid(self.mlp(h.mean((2, 3), keepdim=True)) + self.mlp(h.amax((2, 3), keepdim=True)))
+        hc = mc * h
+        return mc, torch.sigmoid(self.conv(torch.cat([hc.mean(1, keepdim=True), hc.amax(1, keepdim=True)], 1)))
+    def forward(self, h):
+        mc, ms = self.masks(h)
+        return ms * mc * h, mc * ms
+
 # %% ../nbs/01_attention.ipynb #4fe95a0d
-ATTENTIONS = ('spatial', 'channel', 'dense', 'none')
+ATTENTIONS = ('spatial', 'channel', 'dense', 'none', 'se', 'cbam')
 
 def make_attention(kind:str,      # One of `ATTENTIONS`
                    channels:int, height:int, width:int, # Shape of the feature maps it attends to
@@ -81,6 +108,9 @@ def make_attention(kind:str,      # One of `ATTENTIONS`
     if kind == 'spatial': return SpatialAttention(channels, gate)
     if kind == 'channel': return ChannelAttention(channels, gate)
     if kind == 'none': return NoAttention()
+    if kind in ('se', 'cbam'):
+        if gate != 'sigmoid': raise ValueError(f"gate={gate!r}: {kind} uses the sigmoid gate only")
+        return SqueezeExcite(channels) if kind == 'se' else CBAM(channels)
     raise ValueError(f"attention={kind!r}: use one of {ATTENTIONS}")
 
 def param_count(m:nn.Module) -> int:

@@ -266,35 +266,55 @@ def load_data(data_folder, img_size:int=64, img_depth:int=3,
 class Loader:
     "Batches `(x, y)` of normalised float images from an `ImageSet` held in memory."
     def __init__(self, ds:ImageSet,
-                 batch_size:int=32,
+                 batch_size:int=32,     # Images per batch (per process when sharded)
                  shuffle:bool=False,    # Reshuffle every epoch?
                  augment:bool=False,    # Random flips and shifts?
                  mean=None, std=None,   # Per-channel statistics; default: 0.5
                  seed:int=0,            # Seed of shuffling and augmentation
-                 drop_last:bool=False):
+                 drop_last:bool=False,
+                 rank:int=0, world:int=1,  # Shard: this process reads part `rank` of `world` of every global batch
+                 device='cpu'):         # Where batches go (on CUDA through pinned memory)
         self.ds, self.bs, self.shuffle, self.augment, self.drop_last = ds, batch_size, shuffle, augment, drop_last
+        self.seed, self.rank, self.world, self.epoch, self.device = seed, rank, world, 0, torch.device(device)
         c = ds.x.shape[1]
-        self.mean = torch.tensor(mean if mean is not None else [0.5] * c).view(1, c, 1, 1)
-        self.std = torch.tensor(std if std is not None else [0.5] * c).view(1, c, 1, 1)
-        self.g = torch.Generator().manual_seed(seed)
-    def __len__(self): return len(self.ds) // self.bs if self.drop_last else -(-len(self.ds) // self.bs)
-    def _augment(self, x):
+        self.mean = torch.tensor(mean if mean is not None else [0.5] * c).view(1, c, 1, 1).to(self.device)
+        self.std = torch.tensor(std if std is not None else [0.5] * c).view(1, c, 1, 1).to(self.device)
+    def __len__(self):
+        gb = self.bs * self.world   # a global batch: every process's batch together
+        return len(self.ds) // gb if self.drop_last else -(-len(self.ds) // gb)
+    def set_epoch(self, epoch:int):
+        "Make the next pass epoch `epoch`: its order and augmentation depend only on (seed, epoch, rank)."
+        self.epoch = epoch
+    def _augment(self, x, g):
         n, _, h, w = x.shape; p = max(1, h // 8)
-        x = torch.where(torch.rand(n, generator=self.g).view(n, 1, 1, 1) < 0.5, x.flip(-1), x)
+        x = torch.where((torch.rand(n, generator=g) < 0.5).view(n, 1, 1, 1).to(x.device), x.flip(-1), x)
         xp = torch.nn.functional.pad(x, (p, p, p, p), mode='reflect')
-        dy, dx = torch.randint(0, 2 * p + 1, (2, n), generator=self.g).tolist()
+        dy, dx = torch.randint(0, 2 * p + 1, (2, n), generator=g).tolist()
         return torch.stack([xp[i, :, dy[i]:dy[i] + h, dx[i]:dx[i] + w] for i in range(n)])
     def normalize(self, x:torch.Tensor) -> torch.Tensor:
         "uint8 images (N, C, H, W) to normalised float32."
-        return (x.float() / 255 - self.mean) / self.std
+        return (x.float() / 255 - self.mean.to(x.device)) / self.std.to(x.device)
+    def shard(self, rank:int, world:int) -> 'Loader':
+        "A loader over this one's contiguous part `rank` of `world` (evaluation on several processes)."
+        n = len(self.ds); lo, hi = n * rank // world, n * (rank + 1) // world
+        return Loader(self.ds.subset(torch.arange(lo, hi)), self.bs, mean=self.mean.cpu().flatten().tolist(),
+                      std=self.std.cpu().flatten().tolist(), device=self.device)
     def __iter__(self):
-        n = len(self.ds)
-        idx = torch.randperm(n, generator=self.g) if self.shuffle else torch.arange(n)
-        for i in range(0, len(self) * self.bs, self.bs):
-            b = idx[i:i + self.bs]
-            x = self.normalize(self.ds.x[b])
-            if self.augment: x = self._augment(x)
-            yield x.contiguous(memory_format=torch.channels_last), self.ds.y[b]
+        e, self.epoch = self.epoch, self.epoch + 1            # without set_epoch, each pass is a new epoch
+        base = (self.seed * 1_000_003 + e) * 1009
+        order = torch.Generator().manual_seed(base)           # the same on every process
+        g = torch.Generator().manual_seed(base + 1 + self.rank)   # augmentation: each process its own
+        idx = torch.randperm(len(self.ds), generator=order) if self.shuffle else torch.arange(len(self.ds))
+        cuda = self.device.type == 'cuda'
+        for i in range(len(self)):
+            start = (i * self.world + self.rank) * self.bs
+            b = idx[start:start + self.bs]
+            if not len(b): continue
+            x = self.ds.x[b]
+            if cuda: x = x.pin_memory().to(self.device, non_blocking=True)
+            x = self.normalize(x)
+            if self.augment: x = self._augment(x, g)
+            yield x.contiguous(memory_format=torch.channels_last), self.ds.y[b].to(self.device, non_blocking=cuda)
 
 # %% ../nbs/00_data.ipynb #7b5d2a8a
 DEMO_CLASSES = ('circle', 'cross', 'square', 'triangle')

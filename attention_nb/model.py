@@ -45,7 +45,7 @@ class AttentionCNN(nn.Module):
     def __init__(self, num_classes:int,        # Number of classes
                  img_size:int=64,              # Input height and width (at least 32)
                  img_depth:int=3,              # Input channels: 3 (RGB) or 1 (grayscale)
-                 attention:str='spatial',      # 'spatial', 'channel', 'dense' (the original) or 'none'
+                 attention:str='spatial',      # One of `ATTENTIONS`: 'spatial', 'channel', 'dense' (the original), 'none', 'se', 'cbam'
                  gate:str='sigmoid',           # 'sigmoid' or 'softmax'
                  dropout:float=0.2,            # Dropout before the last linear layer
                  backbone:str='fast'):         # 'fast' or 'original'

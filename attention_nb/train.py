@@ -4,10 +4,14 @@
 
 # %% ../nbs/03_train.ipynb #9e64bb5b
 from __future__ import annotations
-import argparse, contextlib, csv, json, math, os, signal, sys, time
+import argparse, contextlib, copy, csv, json, math, os, signal, sys, time
 from pathlib import Path
 import torch
 import torch.nn.functional as F
+import torch.distributed as dist
+from torch import nn
+from torch.nn.parallel import DistributedDataParallel as DDP
+from torch.optim.swa_utils import AveragedModel
 from tqdm import tqdm
 import attention_nb
 from .data import (DataError, Loader, Splits, atomic_save, default_demo_path, find_classes, load_data,
@@ -16,11 +20,13 @@ from .model import AttentionCNN
 from .attention import ATTENTIONS, GATES
 
 # %% auto #0
-__all__ = ['CKPT_FORMAT', 'CKPT_VERSION', 'CKPT_NAME', 'STATE_NAME', 'METRIC_FIELDS', 'RESUMED_FLAGS', 'pick_device',
-           'cpu_has_bf16', 'pick_precision', 'CheckpointError', 'save_checkpoint', 'load_checkpoint',
-           'TrainingDiverged', 'train_one_epoch', 'confusion_matrix', 'evaluate', 'GracefulStop', 'write_csv',
-           'write_metrics', 'plot_curves', 'plot_confusion', 'fit', 'test_best', 'str2bool', 'train_parser',
-           'run_training', 'one_line_warnings', 'main', 'cached_run']
+__all__ = ['PRECISIONS', 'CKPT_FORMAT', 'CKPT_VERSION', 'CKPT_NAME', 'STATE_NAME', 'PRETRAINED', 'METRIC_FIELDS', 'MAX_EPOCHS',
+           'EMA_DECAY', 'TTA', 'RESUMED_FLAGS', 'pick_device', 'cpu_has_bf16', 'pick_precision', 'autocast',
+           'dist_info', 'agree', 'gather', 'CheckpointError', 'save_checkpoint', 'load_checkpoint', 'pretrained_path',
+           'load_pretrained', 'shrink_checkpoint', 'TrainingDiverged', 'train_one_epoch', 'confusion_matrix',
+           'predict_proba', 'evaluate', 'GracefulStop', 'write_csv', 'write_metrics', 'plot_curves', 'plot_confusion',
+           'ema_update', 'fit', 'test_best', 'measure_speed', 'plan_epochs', 'str2bool', 'train_parser',
+           'init_distributed', 'run_training', 'one_line_warnings', 'main', 'cached_run']
 
 # %% ../nbs/03_train.ipynb #e75aeed9
 def pick_device(name:str='auto') -> torch.device:
@@ -39,12 +45,44 @@ def cpu_has_bf16() -> bool:
     except OSError: return False
     return ' avx512_bf16' in flags or ' amx_bf16' in flags
 
+PRECISIONS = ('auto', 'fp32', 'bf16', 'fp16')
+
 def pick_precision(name:str, device) -> str:
-    "'fp32' or 'bf16' for `name` ('auto', 'fp32' or 'bf16') on `device`."
-    if name not in ('auto', 'fp32', 'bf16'): raise ValueError(f"--precision {name}: use auto, fp32 or bf16")
+    "'fp32', 'bf16' or 'fp16' (CUDA only) for `name` (one of `PRECISIONS`) on `device`."
+    if name not in PRECISIONS: raise ValueError(f"--precision {name}: use one of {', '.join(PRECISIONS)}")
+    cuda = torch.device(device).type == 'cuda'
+    if name == 'fp16' and not cuda: raise ValueError('--precision fp16: float16 autocast is for CUDA GPUs; on a CPU use bf16 or fp32')
     if name != 'auto': return name
-    if torch.device(device).type == 'cuda': return 'bf16' if torch.cuda.is_bf16_supported() else 'fp32'
+    if cuda: return 'bf16' if torch.cuda.is_bf16_supported() else 'fp16'
     return 'bf16' if cpu_has_bf16() else 'fp32'
+
+def autocast(device, precision:str):
+    "The autocast context of `precision` on `device` ('fp32': a no-op)."
+    dt = {'bf16': torch.bfloat16, 'fp16': torch.float16}.get(precision)
+    return torch.autocast(torch.device(device).type, dtype=dt or torch.bfloat16, enabled=dt is not None)
+
+# %% ../nbs/03_train.ipynb #008a4733
+def dist_info() -> tuple[int, int]:
+    "(rank, number of processes): (0, 1) unless this process is in a `torch.distributed` process group."
+    if dist.is_available() and dist.is_initialized(): return dist.get_rank(), dist.get_world_size()
+    return 0, 1
+
+def agree(flag, device='cpu') -> bool:
+    "True on every process when `flag` is true on any."
+    if dist_info()[1] == 1: return bool(flag)
+    t = torch.tensor([float(bool(flag))], device=device)
+    dist.all_reduce(t, dist.ReduceOp.MAX)
+    return bool(t.item())
+
+def gather(obj) -> list:
+    "`obj` from every process, in rank order (`[obj]` with one process)."
+    if dist_info()[1] == 1: return [obj]
+    out = [None] * dist_info()[1]; dist.all_gather_object(out, obj)
+    return out
+
+def _plain(model) -> nn.Module:
+    "The model inside a DistributedDataParallel wrapper (or the model itself)."
+    return model.module if isinstance(model, DDP) else model
 
 # %% ../nbs/03_train.ipynb #6519b627
 CKPT_FORMAT = 'attention_nb.checkpoint'
@@ -89,6 +127,24 @@ def load_checkpoint(path,                 # A checkpoint file, or the folder hol
     meta = {k: v for k, v in ck.items() if k != 'state_dict'}
     return model.to(device).eval(), meta
 
+# %% ../nbs/03_train.ipynb #a2898b46
+PRETRAINED = 'intel-scenes-64.pth'
+
+def pretrained_path() -> Path:
+    "The checkpoint shipped with the package (the default model trained on the full Intel scenes split at 64 px)."
+    return Path(attention_nb.__file__).parent/'pretrained'/PRETRAINED
+
+def load_pretrained(device='cpu') -> tuple[AttentionCNN, dict]:
+    "The bundled trained model, in eval mode, and its metadata: `load_checkpoint(pretrained_path())`."
+    if not pretrained_path().is_file(): raise CheckpointError(f"{pretrained_path()}: the bundled model is missing; reinstall attention_nb")
+    return load_checkpoint(pretrained_path(), device)
+
+def shrink_checkpoint(src, dst, dtype=torch.bfloat16):
+    "Copy checkpoint `src` to `dst` with its floating-point weights stored as `dtype`; it still loads as float32."
+    ck = _read(src)
+    ck['state_dict'] = {k: v.to(dtype) if v.is_floating_point() else v for k, v in ck['state_dict'].items()}
+    atomic_save(ck, dst)
+
 # %% ../nbs/03_train.ipynb #8a998a39
 class TrainingDiverged(RuntimeError):
     "The loss became NaN or infinite."
@@ -101,7 +157,9 @@ def train_one_epoch(model, loader:Loader, opt, sched=None,
                     stop=lambda step: False,  # Called with the step number after each step: True ends the epoch early
                     label_smoothing:float=0.1,
                     progress:bool|None=None,  # tqdm bar: True, False or None (only on a terminal)
-                    precision:str='fp32',     # 'fp32', or 'bf16' (bfloat16 autocast: faster on CPUs with native bf16)
+                    precision:str='fp32',     # 'fp32', 'bf16' or 'fp16' autocast (see `pick_precision`)
+                    scaler=None,              # A `torch.amp.GradScaler` (needed for fp16)
+                    ema=None,                 # An `AveragedModel` updated after every step
                    ) -> dict:
     "Train `model` on one pass over `loader`; returns loss, acc, n, step and whether it was `stopped`."
     model.train()
@@ -112,23 +170,30 @@ def train_one_epoch(model, loader:Loader, opt, sched=None,
     for i, (x, y) in enumerate(loader):
         if i < start_step: continue
         x, y = x.to(device), y.to(device)
-        with torch.autocast(x.device.type, dtype=torch.bfloat16, enabled=precision == 'bf16'):
+        with autocast(x.device, precision):
             logits = model(x)[2]
         loss = F.cross_entropy(logits.float(), y, label_smoothing=label_smoothing)
         if not torch.isfinite(loss):
             bar.close()
             raise TrainingDiverged(f"loss is {loss.item()} at epoch {epoch + 1}, step {i + 1}: lower --learning_rate (the last good checkpoint is kept)")
-        opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
+        opt.zero_grad(set_to_none=True)
+        if scaler is not None: scaler.scale(loss).backward(); scaler.step(opt); scaler.update()
+        else: loss.backward(); opt.step()
         if sched is not None: sched.step()
+        if ema is not None: ema.update_parameters(_plain(model))
         s['loss'] += loss.item() * len(y); s['correct'] += (logits.argmax(1) == y).sum().item(); s['n'] += len(y)
         step, seen = i + 1, seen + len(y)
         bar.update(1)
         bar.set_postfix(loss=f"{s['loss'] / s['n']:.3f}", acc=f"{s['correct'] / s['n']:.1%}",
                         img_s=f"{seen / (time.perf_counter() - t0):.0f}", refresh=False)
-        if stop(step): stopped = step < len(loader); break
+        if agree(stop(step), device): stopped = step < len(loader); break
     bar.close()
+    dt = time.perf_counter() - t0
+    if dist_info()[1] > 1:   # the epoch's numbers over all processes
+        t = torch.tensor([s['loss'], s['correct'], s['n'], seen], dtype=torch.float64, device=device)
+        dist.all_reduce(t); s = dict(loss=t[0].item(), correct=int(t[1]), n=int(t[2])); seen = int(t[3])
     return dict(loss=s['loss'] / max(s['n'], 1), acc=s['correct'] / max(s['n'], 1), step=step, stopped=stopped,
-                sums=s, img_per_s=seen / max(time.perf_counter() - t0, 1e-9))
+                sums=s, img_per_s=seen / max(dt, 1e-9))
 
 # %% ../nbs/03_train.ipynb #5dbd4a48
 def confusion_matrix(preds:torch.Tensor, targets:torch.Tensor, num_classes:int) -> torch.Tensor:
@@ -136,20 +201,28 @@ def confusion_matrix(preds:torch.Tensor, targets:torch.Tensor, num_classes:int) 
     return torch.bincount(targets * num_classes + preds, minlength=num_classes ** 2).view(num_classes, num_classes)
 
 @torch.no_grad()
-def evaluate(model, loader:Loader, device='cpu', num_classes:int|None=None) -> dict:
-    "Loss, accuracy, predictions, probabilities and confusion matrix of `model` on `loader`."
+def predict_proba(model, x:torch.Tensor, tta:bool=False) -> torch.Tensor:
+    "Class probabilities (float32) of images `x`; with `tta`, the mean over `x` and its mirror image."
+    p = model(x)[2].float().softmax(1)
+    return (p + model(x.flip(-1))[2].float().softmax(1)) / 2 if tta else p
+
+@torch.no_grad()
+def evaluate(model, loader:Loader, device='cpu', num_classes:int|None=None,
+             tta:bool=False,   # Flip test-time augmentation: average the probabilities of each image and its mirror image
+            ) -> dict:
+    "Loss, accuracy, predictions, probabilities and confusion matrix of `model` on `loader` (over all processes)."
     model.eval()
-    losses, preds, probs, ys = [], [], [], []
-    for x, y in loader:
-        logits = model(x.to(device))[2].float().cpu()
-        losses.append(F.cross_entropy(logits, y, reduction='sum')); preds.append(logits.argmax(1))
-        probs.append(logits.softmax(1)); ys.append(y)
-    y, p = torch.cat(ys), torch.cat(preds)
-    k = num_classes or model.config['num_classes']
-    cm = confusion_matrix(p, y, k)
-    return dict(loss=(torch.stack(losses).sum() / len(y)).item(), acc=(p == y).float().mean().item(), preds=p,
-                probs=torch.cat(probs), targets=y, confusion=cm,
-                per_class=(cm.diag() / cm.sum(1).clamp(min=1)).tolist())
+    rank, world = dist_info()
+    k = num_classes or _plain(model).config['num_classes']
+    probs, ys = [torch.empty(0, k)], [torch.empty(0, dtype=torch.long)]
+    for x, y in (loader.shard(rank, world) if world > 1 else loader):   # each process scores its part
+        probs.append(predict_proba(model, x.to(device), tta).cpu()); ys.append(y.cpu())
+    p, y = torch.cat(probs), torch.cat(ys)
+    if world > 1: p, y = (torch.cat(t) for t in zip(*gather((p, y))))
+    pred = p.argmax(1)
+    cm = confusion_matrix(pred, y, k)
+    return dict(loss=F.nll_loss(p.clamp_min(1e-12).log(), y).item(), acc=(pred == y).float().mean().item(), preds=pred,
+                probs=p, targets=y, confusion=cm, per_class=(cm.diag() / cm.sum(1).clamp(min=1)).tolist())
 
 # %% ../nbs/03_train.ipynb #65bcccc6
 class GracefulStop:
@@ -219,14 +292,30 @@ def plot_confusion(cm:torch.Tensor, classes:list, path=None, title:str='test con
     return _save_fig(fig, path)
 
 # %% ../nbs/03_train.ipynb #27bdfbfe
-def _run_loaders(splits:Splits, batch_size:int, shuffle:bool, augment:bool, seed:int):
-    kw = dict(mean=splits.mean, std=splits.std)
-    train = Loader(splits.train, batch_size, shuffle=shuffle, augment=augment, seed=seed, drop_last=len(splits.train) > batch_size, **kw)
+def _run_loaders(splits:Splits, batch_size:int, shuffle:bool, augment:bool, seed:int, rank:int=0, world:int=1, device='cpu'):
+    kw = dict(mean=splits.mean, std=splits.std, device=device)
+    train = Loader(splits.train, batch_size, shuffle=shuffle, augment=augment, seed=seed, rank=rank, world=world,
+                   drop_last=len(splits.train) > batch_size * world, **kw)
     return train, Loader(splits.valid, 256, **kw), Loader(splits.test, 256, **kw)
+
+def _sync_buffers(model):
+    "Give every process rank 0's batch-norm statistics (on a CPU each process keeps its own while training)."
+    if dist_info()[1] > 1:
+        for b in model.buffers(): dist.broadcast(b, 0)
+
+def ema_update(decay:float):
+    "`AveragedModel`'s update for a moving average whose decay warms up: min(decay, (1 + t)/(10 + t)) at update t."
+    def update(avg:list, new:list, n):
+        d = min(decay, (1 + float(n)) / (10 + float(n)))
+        if torch.is_floating_point(avg[0]): torch._foreach_lerp_(avg, new, 1 - d)
+        else:   # integer buffers (batch norm's step counter) follow the model
+            for a, b in zip(avg, new): a.copy_(b)
+    return update
 
 def fit(model:AttentionCNN, splits:Splits,
         out_dir='models',          # The run folder: checkpoint, state, metrics and figures
-        epochs:int=40, batch_size:int=32,
+        epochs:int=40,
+        batch_size:int=32,         # Images per step and process
         lr:float=3e-3,             # Peak learning rate of the one-cycle schedule (AdamW)
         weight_decay:float=0.05, label_smoothing:float=0.1,
         shuffle:bool=True, augment:bool=True,
@@ -235,59 +324,92 @@ def fit(model:AttentionCNN, splits:Splits,
         resume:bool=False,         # Continue from `out_dir/last_state.pth`
         stop=None,                 # Extra stop condition: called with (epoch, step) after each step
         progress:bool|None=None,   # tqdm bars (None: only on a terminal)
-        precision:str='fp32',      # 'fp32' or 'bf16' autocast for training steps (evaluation stays fp32)
+        precision:str='fp32',      # 'fp32', 'bf16' or 'fp16' autocast for training steps (evaluation stays fp32)
         log=print,                 # Where the per-epoch summary lines go
         run_args:dict|None=None,   # Stored in checkpoints (e.g. the command-line flags)
+        ema:float=0.,              # Decay per step of a moving average of the weights; 0: none (see below)
+        tta:bool=False,            # Flip test-time augmentation in validation and test
+        deadline:float|None=None,  # `time.monotonic()` by which training must end (a time budget); None: no limit
        ) -> dict:
     "Train with validation-based model selection; evaluate the best checkpoint on the test split once at the end."
+    rank, world = dist_info()
     out, device = Path(out_dir).expanduser(), torch.device(device)
-    out.mkdir(parents=True, exist_ok=True)
+    if rank == 0: out.mkdir(parents=True, exist_ok=True)
+    else: log = lambda s: None                 # one process speaks and writes
+    cuda = device.type == 'cuda'
+    if cuda or world > 1: model.to(memory_format=torch.channels_last)   # weights laid out like the batches
     model.to(device)
-    train_dl, val_dl, test_dl = _run_loaders(splits, batch_size, shuffle, augment, seed)
+    net = model                                # what trains: the model, or the model in DDP
+    if world > 1:
+        if cuda: net = nn.SyncBatchNorm.convert_sync_batchnorm(net)   # batch statistics over the global batch
+        net = DDP(net, device_ids=[device.index] if cuda else None)
+    train_dl, val_dl, test_dl = _run_loaders(splits, batch_size, shuffle, augment, seed, rank, world, device)
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=epochs * len(train_dl), pct_start=0.25)
+    scaler = torch.amp.GradScaler(device.type) if precision == 'fp16' else None
+    averaged = AveragedModel(model, multi_avg_fn=ema_update(ema), use_buffers=True) if ema else None
+    chosen = averaged.module if averaged is not None else model   # the weights validation scores and checkpoints keep
     meta = dict(classes=splits.classes, mean=splits.mean, std=splits.std)
     history, best, epoch0, step0, sums = [], dict(val_acc=-1., epoch=0), 0, 0, None
-    torch.manual_seed(seed)
+    torch.manual_seed(seed + rank)
     if resume:
         st = _read(out/STATE_NAME, 'resumable state')
         if st.get('finished'): raise CheckpointError(f"{out/STATE_NAME}: this run already finished all {st['epochs']} epochs; nothing to resume")
+        if st.get('global_batch', batch_size * world) != batch_size * world:
+            raise CheckpointError(f"{out/STATE_NAME}: saved with a global batch of {st['global_batch']} images, not {batch_size} × {world} processes; resume with the same global batch")
         model.load_state_dict(st['state_dict']); opt.load_state_dict(st['opt']); sched.load_state_dict(st['sched'])
-        history, best, epoch0, step0, sums = st['history'], st['best'], st['epoch'], st['step'], st['sums']
-        train_dl.g.set_state(st['loader_rng']); torch.set_rng_state(st['torch_rng'])
+        if averaged is not None and 'ema' in st:
+            averaged.module.load_state_dict(st['ema']); averaged.n_averaged.fill_(st['ema_n'])
+        history, best, epoch0, step0 = st['history'], st['best'], st['epoch'], st['step']
+        sums = st['sums'] if rank == 0 else None   # the epoch's sums so far are added once, by rank 0
+        rngs = st.get('torch_rngs') or [st['torch_rng']]
+        if len(rngs) == world: torch.set_rng_state(rngs[rank])
+        else: torch.manual_seed(seed * 1009 + epoch0 * world + rank)   # another process count: fresh dropout streams
         log(f"resuming at epoch {epoch0 + 1}, step {step0} of {len(train_dl)}")
-    def save_state(epoch, step, loader_rng, sums, finished=False):
+    def save_state(epoch, step, sums, finished=False):
+        rngs = gather(torch.get_rng_state())   # every process's dropout stream
+        if rank: return
+        extra = dict(ema={k: v.detach().cpu() for k, v in averaged.module.state_dict().items()},
+                     ema_n=int(averaged.n_averaged)) if averaged is not None else {}
         save_checkpoint(out/STATE_NAME, model, **meta, opt=opt.state_dict(), sched=sched.state_dict(), epoch=epoch,
-                        step=step, epochs=epochs, loader_rng=loader_rng, torch_rng=torch.get_rng_state(), sums=sums,
-                        history=history, best=best, finished=finished, run_args=run_args or {})
+                        step=step, epochs=epochs, torch_rngs=rngs, sums=sums, history=history, best=best,
+                        finished=finished, run_args=run_args or {}, world_size=world, global_batch=batch_size * world, **extra)
     with GracefulStop() as gs:
         for epoch in range(epoch0, epochs):
-            loader_rng = train_dl.g.get_state()
+            train_dl.set_epoch(epoch)
             t0 = time.perf_counter()
-            r = train_one_epoch(model, train_dl, opt, sched, epoch, device, step0 if epoch == epoch0 else 0,
+            r = train_one_epoch(net, train_dl, opt, sched, epoch, device, step0 if epoch == epoch0 else 0,
                                 sums if epoch == epoch0 else None,
                                 stop=lambda step: gs.requested or bool(stop and stop(epoch, step)),
-                                label_smoothing=label_smoothing, progress=progress, precision=precision)
+                                label_smoothing=label_smoothing, progress=progress if rank == 0 else False,
+                                precision=precision, scaler=scaler, ema=averaged)
             if r['stopped']:
-                save_state(epoch, r['step'], loader_rng, r['sums'])
+                save_state(epoch, r['step'], r['sums'])
                 log(f"stopped at epoch {epoch + 1}, step {r['step']}: saved {out/STATE_NAME}; continue with --resume")
                 return dict(history=history, best=best, stopped=True)
-            v = evaluate(model, val_dl, device)
+            _sync_buffers(chosen)
+            v = evaluate(chosen, val_dl, device, tta=tta)
             row = dict(epoch=epoch + 1, lr=opt.param_groups[0]['lr'], train_loss=r['loss'], train_acc=r['acc'],
                        val_loss=v['loss'], val_acc=v['acc'], best=v['acc'] > best['val_acc'],
                        seconds=time.perf_counter() - t0, img_per_s=r['img_per_s'])
             history.append(row)
             if row['best']:
                 best = dict(val_acc=v['acc'], epoch=epoch + 1)
-                save_checkpoint(out/CKPT_NAME, model, **meta, epoch=epoch + 1, val_acc=v['acc'], run_args=run_args or {})
-            save_state(epoch + 1, 0, train_dl.g.get_state(), None, finished=epoch + 1 == epochs)
-            write_metrics(history, out/'metrics.csv'); plot_curves(history, out/'curves.png')
+                if rank == 0: save_checkpoint(out/CKPT_NAME, chosen, **meta, epoch=epoch + 1, val_acc=v['acc'], tta=tta, run_args=run_args or {})
+            out_of_time = agree(deadline is not None and time.monotonic() + row['seconds'] > deadline, device)
+            last = epoch + 1 == epochs or out_of_time
+            save_state(epoch + 1, 0, None, finished=last)
+            if rank == 0: write_metrics(history, out/'metrics.csv'); plot_curves(history, out/'curves.png')
             log(f"epoch {epoch + 1}/{epochs}  train loss {r['loss']:.3f} acc {r['acc']:.1%}  "
                 f"val loss {v['loss']:.3f} acc {v['acc']:.1%}  {r['img_per_s']:.0f} img/s  {row['seconds']:.1f} s"
                 + ('  *best' if row['best'] else ''))
-            if gs.requested or (stop and stop(epoch, len(train_dl)) and epoch + 1 < epochs):
+            if out_of_time and epoch + 1 < epochs:
+                log(f"time budget: another epoch would end past it, so training ends after epoch {epoch + 1} of {epochs}")
+                break
+            if agree(gs.requested or (stop and stop(epoch, len(train_dl)) and epoch + 1 < epochs), device):
                 log(f"stopped after epoch {epoch + 1}: saved {out/STATE_NAME}; continue with --resume")
                 return dict(history=history, best=best, stopped=True)
+    if world > 1: dist.barrier()   # rank 0 has written the checkpoint
     return dict(history=history, best=best, stopped=False, test=test_best(out, splits, device, log))
 
 # %% ../nbs/03_train.ipynb #98770046
@@ -295,17 +417,56 @@ def test_best(out_dir, splits:Splits, device='cpu', log=print) -> dict:
     "Evaluate the run's best checkpoint once on the test split; write `test_metrics.json` and `confusion_matrix.png`."
     out = Path(out_dir)
     model, meta = load_checkpoint(out/CKPT_NAME, device)
-    t = evaluate(model, Loader(splits.test, 256, mean=meta['mean'], std=meta['std']), device)
+    tta = meta.get('tta', False)
+    t = evaluate(model, Loader(splits.test, 256, mean=meta['mean'], std=meta['std']), device, tta=tta)
     res = dict(test_acc=t['acc'], test_loss=t['loss'], n_test=len(t['targets']), best_epoch=meta['epoch'],
-               val_acc=meta['val_acc'], per_class=dict(zip(splits.classes, t['per_class'])),
+               val_acc=meta['val_acc'], tta=tta, per_class=dict(zip(splits.classes, t['per_class'])),
                confusion=t['confusion'].tolist(), classes=splits.classes, version=attention_nb.__version__)
-    _atomic_write(out/'test_metrics.json', lambda tmp: tmp.write_text(json.dumps(res, indent=1)))
-    plot_confusion(t['confusion'], splits.classes, out/'confusion_matrix.png',
-                   title=f"test: {t['acc']:.1%} of {len(t['targets'])} (epoch {meta['epoch']})")
+    if dist_info()[0] == 0:
+        _atomic_write(out/'test_metrics.json', lambda tmp: tmp.write_text(json.dumps(res, indent=1)))
+        plot_confusion(t['confusion'], splits.classes, out/'confusion_matrix.png',
+                       title=f"test: {t['acc']:.1%} of {len(t['targets'])} (epoch {meta['epoch']})")
     log(f"test accuracy {t['acc']:.1%} on {len(t['targets'])} held-out images, best checkpoint from epoch {meta['epoch']} "
-        f"(validation {meta['val_acc']:.1%})")
+        f"(validation {meta['val_acc']:.1%}{', flip TTA' if tta else ''})")
     log('  ' + '  '.join(f'{c} {a:.0%}' for c, a in res['per_class'].items()))
     return res
+
+# %% ../nbs/03_train.ipynb #1102d403
+MAX_EPOCHS = 40     # the most epochs a time budget plans
+EMA_DECAY = 0.999   # --ema's default
+TTA = False         # --tta's default
+
+def measure_speed(model:AttentionCNN, splits:Splits, batch_size:int=32, precision:str='fp32', device='cpu',
+                  steps:int=8, warmup:int=3) -> tuple[float, float]:
+    "Training and evaluation images/s of `model` on `splits`, measured on a copy (the model itself is not changed)."
+    m = copy.deepcopy(model).to(device).train()
+    opt = torch.optim.AdamW(m.parameters(), lr=1e-6)
+    x, y = next(iter(Loader(splits.train, batch_size, augment=True, mean=splits.mean, std=splits.std, device=device)))
+    def step():
+        with autocast(device, precision): loss = F.cross_entropy(m(x)[2].float(), y)
+        opt.zero_grad(); loss.backward(); opt.step()
+    for _ in range(warmup): step()
+    t = time.perf_counter()
+    for _ in range(steps): step()
+    train = steps * len(y) / (time.perf_counter() - t)
+    m.eval(); xv = next(iter(Loader(splits.valid, 256, mean=splits.mean, std=splits.std, device=device)))[0]
+    with torch.no_grad():
+        m(xv); t = time.perf_counter(); m(xv); m(xv)
+    return train, 2 * len(xv) / (time.perf_counter() - t)
+
+def _test_reserve(n_test:int, args) -> float:
+    "Seconds kept back for testing the best checkpoint and writing its figures."
+    return 10. + n_test / 200
+
+def plan_epochs(budget_s:float,                  # Seconds left for training and testing
+                n_train:float, n_val:float, n_test:float,  # Images per process in each split
+                train_img_s:float, eval_img_s:float,       # Measured speeds (`measure_speed`)
+                tta:bool=False, max_epochs:int=MAX_EPOCHS) -> tuple[int, float]:
+    "The number of epochs that fit `budget_s` (at least 1, at most `max_epochs`) and the predicted seconds per epoch."
+    k = 2 if tta else 1
+    epoch_s = n_train / train_img_s + k * n_val / eval_img_s + 1.
+    test_s = 10. + n_test / 200 + k * n_test / eval_img_s
+    return max(1, min(max_epochs, int(0.95 * (budget_s - test_s) / epoch_s))), epoch_s
 
 # %% ../nbs/03_train.ipynb #56815d6b
 def str2bool(s) -> bool:
@@ -345,55 +506,96 @@ def train_parser(prog='attention_nb_train') -> argparse.ArgumentParser:
     a('--num_classes', type=_positive(int), help='number of classes; must match the class folders (default: inferred from them)')
     a('--img_size', type=_positive(int), default=64, help='images are resized to img_size × img_size pixels (at least 32)')
     a('--img_depth', type=int, choices=(1, 3), default=3, help='channels: 3 for RGB, 1 for grayscale')
-    a('--epoch', type=_positive(int), default=40, help='number of epochs')
-    a('--batch_size', type=_positive(int), default=32, help='images per training step')
+    a('--epoch', type=_positive(int), default=None, help=f'number of epochs (default: as many as fit --time_budget, at most {MAX_EPOCHS})')
+    a('--time_budget', type=_positive(float), default=20., help='minutes for the whole run when --epoch is not given: the epochs are planned from the speed of the first steps, and training ends early rather than overrun')
+    a('--batch_size', type=_positive(int), default=32, help='images per training step and process (under torchrun the global batch is batch_size × processes)')
     a('--learning_rate', type=_positive(float), default=3e-3, help='peak learning rate of the one-cycle schedule (AdamW)')
     a('--dropout_rate', type=float, default=0.2, help='dropout before the last linear layer')
     a('--num_workers', type=_positive(int), default=None, help='threads that decode images (default: CPU cores)')
     a('--shuffle', type=str2bool, default=True, metavar='{true,false}', help='reshuffle the training images every epoch')
     a('--device', default='auto', choices=('auto', 'gpu', 'cpu'), help='gpu uses CUDA where present, else the CPU with a notice')
     a('--model_save_path', default='models', help=f'run folder: {CKPT_NAME}, metrics.csv, figures')
-    a('--attention', default='spatial', choices=ATTENTIONS, help="soft attention variant; 'dense' is the original, 'none' the baseline")
+    a('--attention', default='spatial', choices=ATTENTIONS, help="soft attention variant; 'dense' is the original, 'none' the baseline, 'se' and 'cbam' the published designs")
     a('--gate', default='sigmoid', choices=GATES, help='squashing function of the attention mask')
     a('--backbone', default='fast', choices=('fast', 'original'), help="convolutional backbone; 'original' is the tutorial's network")
     a('--val_fraction', type=float, default=0.1, help='share of train held out to choose the best epoch (test never chooses)')
     a('--seed', type=int, default=0, help='seed of weights, validation split, shuffling and augmentation')
     a('--augment', type=str2bool, default=True, metavar='{true,false}', help='random flips and shifts of training images')
-    a('--precision', default='auto', choices=('auto', 'fp32', 'bf16'), help='bf16: bfloat16 autocast in training steps (about 1.8x faster on CPUs with AVX-512 BF16 or AMX); auto: bf16 where the hardware has it, else fp32')
+    a('--ema', type=float, default=EMA_DECAY, help='decay per step of the moving average of the weights that validation scores and the checkpoint keeps; 0: plain weights')
+    a('--tta', type=str2bool, default=TTA, metavar='{true,false}', help='flip test-time augmentation: score each validation and test image and its mirror image')
+    a('--precision', default='auto', choices=PRECISIONS, help='bf16: bfloat16 autocast in training steps (about 1.8x faster on CPUs with AVX-512 BF16 or AMX); fp16: float16 with a gradient scaler (CUDA); auto: bf16 where the hardware has it, else fp16 on CUDA, else fp32')
     a('--resume', action='store_true', help=f'continue the interrupted run in --model_save_path ({STATE_NAME}) with its own settings')
     return p
 
 # %% ../nbs/03_train.ipynb #55ad855c
 RESUMED_FLAGS = ('data_folder', 'demo', 'img_size', 'img_depth', 'epoch', 'batch_size', 'learning_rate', 'dropout_rate',
-                 'shuffle', 'attention', 'gate', 'backbone', 'val_fraction', 'seed', 'augment', 'precision')
+                 'shuffle', 'attention', 'gate', 'backbone', 'val_fraction', 'seed', 'augment', 'precision', 'ema', 'tta',
+                 'time_budget', 'planned')
+
+def _launched_by_torchrun() -> bool:
+    return int(os.environ.get('WORLD_SIZE', '1')) > 1 and 'LOCAL_RANK' in os.environ
+
+def init_distributed(device_name:str='auto') -> torch.device:
+    "This process's device; under `torchrun` (2+ processes) join the process group first: nccl on CUDA, gloo on the CPU."
+    device = pick_device(device_name)
+    if not _launched_by_torchrun() or dist.is_initialized(): return device
+    if device.type == 'cuda':
+        device = torch.device('cuda', int(os.environ['LOCAL_RANK'])); torch.cuda.set_device(device)
+    dist.init_process_group('nccl' if device.type == 'cuda' else 'gloo')
+    return device
 
 def run_training(args:argparse.Namespace, log=print) -> dict:
     "Train as the command line asks (errors raise `DataError`, `CheckpointError` or `ValueError`)."
+    t_start = time.monotonic()
     out = Path(args.model_save_path).expanduser()
+    device = init_distributed(args.device)
+    rank, world = dist_info()
+    if rank: log = lambda s: None
+    args.planned = getattr(args, 'planned', False)
     if args.resume:
-        saved = _read(out/STATE_NAME, 'resumable state')['run_args']
+        st = _read(out/STATE_NAME, 'resumable state')
+        saved = st['run_args']
         for k in RESUMED_FLAGS: setattr(args, k, saved.get(k, getattr(args, k)))
+        gb = st.get('global_batch', args.batch_size)
+        if gb % world: raise ValueError(f"--resume: the run's global batch of {gb} images does not split over {world} processes; use a process count that divides {gb}")
+        if gb // world != args.batch_size or st.get('world_size', 1) != world:
+            log(f"resuming a {st.get('world_size', 1)}-process run with {world}: {gb // world} images per process keep its global batch of {gb}")
+        args.batch_size = gb // world
     if args.demo and args.data_folder: raise ValueError('--demo and --data_folder: use one of them')
     if not args.demo and not args.data_folder: raise ValueError('--data_folder is required (or --demo for the built-in demo data)')
     if not 0 < args.val_fraction < 1: raise ValueError(f'--val_fraction {args.val_fraction}: use a number between 0 and 1')
+    if not 0 <= args.ema < 1: raise ValueError(f'--ema {args.ema}: use a decay in [0, 1), e.g. 0.999, or 0 for none')
     if out.exists() and not out.is_dir(): raise ValueError(f'--model_save_path {out}: is a file; give a folder for the run')
+    if rank: dist.barrier()     # rank 0 writes the demo data and the decode cache; the others then read them
     data = make_demo_data(img_size=max(64, args.img_size), seed=0) if args.demo else Path(args.data_folder).expanduser()
     classes = find_classes(data)
     if args.num_classes is not None and args.num_classes != len(classes):
         raise DataError(f"--num_classes {args.num_classes}, but {data} has {len(classes)} class folders ({', '.join(classes)}): pass --num_classes {len(classes)} or omit it")
-    device = pick_device(args.device)
     args.precision = pick_precision(args.precision, device)   # stored resolved, so a resumed run keeps it
     model_kw = dict(num_classes=len(classes), img_size=args.img_size, img_depth=args.img_depth, attention=args.attention,
                     gate=args.gate, dropout=args.dropout_rate, backbone=args.backbone)
     torch.manual_seed(args.seed)
     model = AttentionCNN(**model_kw)
-    splits = load_data(data, args.img_size, args.img_depth, args.val_fraction, args.seed, num_workers=args.num_workers)
+    splits = load_data(data, args.img_size, args.img_depth, args.val_fraction, args.seed, num_workers=args.num_workers,
+                       progress=None if rank == 0 else False)
+    if world > 1 and rank == 0: dist.barrier()
     log(f"{data}: {len(classes)} classes ({', '.join(classes)}); train {len(splits.train)}, validation {len(splits.valid)}, "
         f"test {len(splits.test)} images at {args.img_size} px; {args.backbone} backbone, {args.attention} attention, "
-        f"{sum(p.numel() for p in model.parameters()):,} parameters; {device}, {torch.get_num_threads()} threads, {args.precision}")
-    _writable(out, '--model_save_path')
+        f"{sum(p.numel() for p in model.parameters()):,} parameters; {device}, "
+        + (f"{world} processes × " if world > 1 else '') + f"{torch.get_num_threads()} thread{'s' * (torch.get_num_threads() > 1)}, {args.precision}")
+    if rank == 0: _writable(out, '--model_save_path')
+    if args.epoch is None:   # plan the epochs from the time budget
+        train_s, eval_s = measure_speed(model, splits, args.batch_size, args.precision, device)
+        budget = args.time_budget * 60 - (time.monotonic() - t_start)
+        epochs, epoch_s = plan_epochs(budget, len(splits.train) / world, len(splits.valid) / world,
+                                      len(splits.test) / world, train_s, eval_s, args.tta)
+        args.epoch, args.planned = min(gather(epochs)), True
+        log(f"time budget {args.time_budget:g} min: {args.epoch} epochs of about {epoch_s:.0f} s "
+            f"(training {train_s * world:.0f} img/s measured{'' if args.epoch < MAX_EPOCHS else f'; at most {MAX_EPOCHS}'}); --epoch N sets them")
+    deadline = t_start + args.time_budget * 60 - _test_reserve(len(splits.test), args) if args.planned else None
     return fit(model, splits, out, args.epoch, args.batch_size, args.learning_rate, shuffle=args.shuffle,
                augment=args.augment, seed=args.seed, device=device, resume=args.resume, log=log, precision=args.precision,
+               ema=args.ema, tta=args.tta, deadline=deadline,
                run_args={k: getattr(args, k) for k in RESUMED_FLAGS})
 
 # %% ../nbs/03_train.ipynb #a589301f
@@ -416,6 +618,8 @@ def main(argv=None):
         print(f"{p.prog}: error: {e}", file=sys.stderr); sys.exit(1)
     except KeyboardInterrupt:
         print(f"{p.prog}: aborted; the files in {args.model_save_path} are intact", file=sys.stderr); sys.exit(130)
+    finally:
+        if dist.is_initialized(): dist.destroy_process_group()
     if r['stopped']: sys.exit(130)
 
 # %% ../nbs/03_train.ipynb #65e0ee4d
@@ -434,13 +638,16 @@ def cached_run(data_folder=None,    # A data folder; None trains on the demo dat
     args = p.parse_args(argv + ['--model_save_path', str(out_dir)])
     state = Path(out_dir)/STATE_NAME
     args.precision = pick_precision(args.precision, pick_device(args.device))
-    want = {k: getattr(args, k) for k in RESUMED_FLAGS}
-    defaults = {k: p.get_default(k) for k in RESUMED_FLAGS}   # runs saved before a flag existed used its default,
-    defaults['precision'] = 'fp32'                              # and before --precision every run was float32
+    want = {k: getattr(args, k) for k in RESUMED_FLAGS if k not in ('planned', 'time_budget')}
+    defaults = {k: p.get_default(k) for k in RESUMED_FLAGS}   # runs saved before a flag existed used its default:
+    defaults.update(precision='fp32', ema=0., tta=False, planned=False)   # float32, no weight average, no TTA
     if state.exists():
         try:
             st = _read(state, 'resumable state')
-            if st.get('finished') and {**defaults, **st.get('run_args', {})} == want and (Path(out_dir)/'test_metrics.json').exists(): return Path(out_dir)
+            saved = {**defaults, **st.get('run_args', {})}
+            if args.epoch is None:   # a run planned from the same time budget matches
+                want.update(epoch=saved['epoch'] if saved['planned'] else None, time_budget=args.time_budget)
+            if st.get('finished') and all(saved.get(k) == v for k, v in want.items()) and (Path(out_dir)/'test_metrics.json').exists(): return Path(out_dir)
         except CheckpointError: pass
     run_training(args, log=log)
     return Path(out_dir)

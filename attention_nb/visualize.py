@@ -13,7 +13,7 @@ import torchvision.transforms.functional as TF
 from matplotlib import colormaps
 from .data import DataError, ImageSet, load_folder, make_demo_data
 from .model import AttentionCNN
-from .train import (CKPT_NAME, CheckpointError, _Parser, _atomic_write, _positive, _writable, load_checkpoint, one_line_warnings,
+from .train import (CKPT_NAME, CheckpointError, _Parser, _atomic_write, _positive, _writable, load_checkpoint, one_line_warnings, pretrained_path,
                                 pick_device, str2bool, write_csv)
 
 # %% auto #0
@@ -100,28 +100,47 @@ def explain_figure(image:torch.Tensor,   # One uint8 image (C, S, S)
                    res:dict,             # One image's slice of an `Explainer` result (see `unbatch`)
                    classes:list,
                    title:str|None=None,  # Prefix of the title, e.g. the file name
-                   alpha:float=0.5):
-    "A matplotlib `Figure`: input, CNN and attention maps on one colour scale, their overlays, Grad-CAM."
+                   alpha:float=0.5,
+                   fig=None):            # A figure from an earlier call: redrawn with this image's data (fast)
+    "A matplotlib `Figure`: input; CNN and attention maps on one colour scale, and their overlays; Grad-CAM."
     from matplotlib.figure import Figure
     img = image.permute(1, 2, 0).float().numpy() / 255
     if img.shape[-1] == 1: img = img[..., 0]
     feat, att = res['features'].numpy(), res['attention'].numpy()
     lo, hi = float(min(feat.min(), att.min())), float(max(feat.max(), att.max()))
-    has_cam = 'gradcam' in res
-    ratios = [1] * 5 + [0.06, 0.3] + [1] * has_cam     # a thin axis for the shared colour bar, then a gap
-    fig = Figure(figsize=(2.1 * (5 + has_cam) + 1.2, 2.6))
-    axs = list(fig.subplots(1, len(ratios), gridspec_kw=dict(width_ratios=ratios, wspace=0.08)))
-    fig.delaxes(axs.pop(6)); cax = axs.pop(5)
     k = int(res['probs'].argmax())
-    axs[0].imshow(img, cmap='gray' if img.ndim == 2 else None); axs[0].set_title('input')
-    axs[1].imshow(feat, cmap='jet', vmin=lo, vmax=hi); axs[1].set_title('CNN feature map')
-    im = axs[2].imshow(att, cmap='jet', vmin=lo, vmax=hi); axs[2].set_title('attention feature map')
-    axs[3].imshow(overlay(img, feat, alpha, vmin=lo, vmax=hi)); axs[3].set_title('CNN heat map')
-    axs[4].imshow(overlay(img, att, alpha, vmin=lo, vmax=hi)); axs[4].set_title('attention heat map')
-    if has_cam: axs[5].imshow(overlay(img, res['gradcam'].numpy(), alpha, vmin=0, vmax=1)); axs[5].set_title(f'Grad-CAM: {classes[k]}')
-    for a in axs: a.set_xticks([]); a.set_yticks([]); a.title.set_fontsize(9)
-    fig.colorbar(im, cax=cax); cax.tick_params(labelsize=7); cax.set_title('shared\nscale', fontsize=7)
-    fig.suptitle(f"{title + ': ' if title else ''}predicted {classes[k]} ({float(res['probs'][k]):.1%})", fontsize=10, y=1.0)
+    panels = [img, feat, att, overlay(img, feat, alpha, vmin=lo, vmax=hi), overlay(img, att, alpha, vmin=lo, vmax=hi)]
+    titles = ['input', 'CNN feature map', 'attention feature map', 'CNN heat map', 'attention heat map']
+    if 'gradcam' in res:
+        panels.append(overlay(img, res['gradcam'].numpy(), alpha, vmin=0, vmax=1)); titles.append(f'Grad-CAM: {classes[k]}')
+    if fig is None or len(getattr(fig, '_explain', {}).get('ims', ())) != len(panels):
+        fig = _explain_layout(panels, titles, lo, hi)
+    e = fig._explain
+    for i, (im, p, t) in enumerate(zip(e['ims'], panels, titles)):   # only the data changes
+        im.set_data(p); e['axs'][i].set_title(t, fontsize=11)
+        if i in (1, 2): im.set_clim(lo, hi)
+    e['suptitle'].set_text(f"{title + ': ' if title else ''}predicted {classes[k]} ({float(res['probs'][k]):.1%})")
+    return fig
+
+def _explain_layout(panels, titles, lo, hi):
+    "The figure's axes, images and colour bars, built once."
+    from matplotlib.figure import Figure
+    from matplotlib.cm import ScalarMappable
+    from matplotlib.colors import Normalize
+    n, cam = len(panels), len(panels) > 5
+    ratios = [1, 1, 1, 0.07, 0.28, 1, 1] + ([1, 0.07] if cam else [])   # colour bars beside the maps they describe
+    fig = Figure(figsize=(2.25 * n + 1.4, 3.0))
+    axs = list(fig.subplots(1, len(ratios), gridspec_kw=dict(width_ratios=ratios, wspace=0.08)))
+    fig.delaxes(axs.pop(4)); cax = axs.pop(3); cam_cax = axs.pop() if cam else None
+    ims = []
+    for i, (a, p) in enumerate(zip(axs, panels)):
+        kw = dict(cmap='jet', vmin=lo, vmax=hi) if i in (1, 2) else dict(cmap='gray') if p.ndim == 2 else {}
+        ims.append(a.imshow(p, **kw)); a.set_xticks([]); a.set_yticks([])
+    fig.colorbar(ims[1], cax=cax); cax.tick_params(labelsize=9); cax.set_title('maps', fontsize=9)
+    if cam:
+        fig.colorbar(ScalarMappable(Normalize(0, 1), 'jet'), cax=cam_cax); cam_cax.tick_params(labelsize=9)
+    fig.subplots_adjust(left=0.01, right=0.965, bottom=0.03, top=0.80)
+    fig._explain = dict(ims=ims, axs=axs, suptitle=fig.suptitle('', fontsize=12))
     return fig
 
 def unbatch(res:dict, i:int) -> dict:
@@ -142,11 +161,21 @@ def output_names(files:list, root) -> list[str]:
     return names
 
 # %% ../nbs/04_visualize.ipynb #60fd3017
+_FIG = None   # each rendering process keeps one figure and redraws it
+
+def _render(job):
+    "Draw one explanation figure and write it atomically as PNG (runs in a worker process, or in this one)."
+    global _FIG
+    image, res, classes, title, path, dpi = job
+    _FIG = explain_figure(image, res, classes, title=title, fig=_FIG)
+    _atomic_write(path, lambda tmp: _FIG.savefig(tmp, format='png', dpi=dpi, pil_kwargs=dict(compress_level=3)))
+
 def visualize_folder(data_folder,            # A folder of images (or one image file)
                      model_save_path='models', # Run folder or checkpoint file
                      output_folder='output',   # Where figures and predictions.csv go (created if missing)
                      recursive:bool=True,      # Include images in sub-folders?
-                     batch_size:int=32, how:str='max', gradcam:bool=True, device='cpu',
+                     batch_size:int=32, how:str='max', gradcam:bool=True, device='cpu', dpi:int=80,
+                     workers:int|None=None,    # Processes that draw figures; default: one per core for 8+ images
                      progress:bool|None=None, log=print) -> list[dict]:
     "Write one explanation figure per image and `predictions.csv`; return the CSV's rows."
     from tqdm import tqdm
@@ -157,18 +186,29 @@ def visualize_folder(data_folder,            # A folder of images (or one image 
     ds = load_folder(data_folder, c['img_size'], c['img_depth'], recursive=recursive, progress=False)
     root = Path(data_folder).expanduser()
     names = output_names(ds.files, root if root.is_dir() else root.parent)
-    rows = []
-    for i in tqdm(range(0, len(ds.files), batch_size), desc='explain', unit='batch', leave=False,
-                  disable=None if progress is None else not progress):
-        xb = ds.x[i:i + batch_size]
-        res = ex(xb)
-        for j in range(len(xb)):
-            f, name, r = ds.files[i + j], names[i + j], unbatch(res, j)
-            fig = explain_figure(xb[j], r, ex.classes, title=Path(f).name)
-            _atomic_write(out/name, lambda tmp: fig.savefig(tmp, format='png', dpi=80, bbox_inches='tight'))
-            p, k = r['probs'].topk(min(3, len(ex.classes)))
-            rows.append(dict(file=str(f), figure=name, predicted=ex.classes[k[0]], probability=f'{p[0]:.4f}',
-                             top3='; '.join(f'{ex.classes[kk]} {pp:.3f}' for pp, kk in zip(p.tolist(), k.tolist()))))
+    if workers is None: workers = min(os.cpu_count() or 1, 4) if len(ds.files) >= 8 and sys.platform == 'linux' else 1
+    pool = None
+    if workers > 1:   # drawing and PNG encoding dominate: spread them over the cores (forked: no re-import)
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context('fork'))
+    rows, jobs = [], []
+    try:
+        for i in tqdm(range(0, len(ds.files), batch_size), desc='explain', unit='batch', leave=False,
+                      disable=None if progress is None else not progress):
+            xb = ds.x[i:i + batch_size]
+            res = ex(xb)
+            for j in range(len(xb)):
+                f, name, r = ds.files[i + j], names[i + j], unbatch(res, j)
+                job = (xb[j].clone(), {k: v.clone() for k, v in r.items()}, ex.classes, Path(f).name, out/name, dpi)
+                if pool: jobs.append(pool.submit(_render, job))
+                else: _render(job)
+                p, k = r['probs'].topk(min(3, len(ex.classes)))
+                rows.append(dict(file=str(f), figure=name, predicted=ex.classes[k[0]], probability=f'{p[0]:.4f}',
+                                 top3='; '.join(f'{ex.classes[kk]} {pp:.3f}' for pp, kk in zip(p.tolist(), k.tolist()))))
+        for j in jobs: j.result()   # re-raises a worker's error here
+    finally:
+        if pool: pool.shutdown(cancel_futures=True)
     write_csv(rows, out/'predictions.csv')
     log(f"wrote {len(rows)} figures and predictions.csv to {out}")
     return rows
@@ -181,7 +221,7 @@ def visualize_parser(prog='attention_nb_visualize') -> argparse.ArgumentParser:
     a = p.add_argument
     a('--data_folder', help='folder of images (or one image file) to explain')
     a('--demo', action='store_true', help="explain the built-in demo data set's test images instead of --data_folder")
-    a('--model_save_path', default='models', help=f'run folder holding {CKPT_NAME} (or the checkpoint file itself)')
+    a('--model_save_path', default='models', help=f'run folder holding {CKPT_NAME} (or the checkpoint file itself); without ./models, the bundled model trained on Intel scenes')
     a('--output_folder', default='output', help='where figures and predictions.csv go (created if missing)')
     a('--recursive', type=str2bool, default=True, metavar='{true,false}', help='include images in sub-folders')
     a('--batch_size', type=_positive(int), default=32, help='images per forward pass')
@@ -198,7 +238,12 @@ def main(argv=None):
     try:
         with one_line_warnings(p.prog):
             data = make_demo_data()/'test' if args.demo else args.data_folder
-            visualize_folder(data, args.model_save_path, args.output_folder, args.recursive, args.batch_size,
+            ckpt = args.model_save_path
+            if ckpt == p.get_default('model_save_path') and not (Path(ckpt)/CKPT_NAME).exists() and not args.demo:
+                print(f"{p.prog}: no {ckpt}/{CKPT_NAME} here: explaining with the bundled model trained on Intel scenes "
+                      f"(pass --model_save_path to use your own)", file=sys.stderr)
+                ckpt = pretrained_path()
+            visualize_folder(data, ckpt, args.output_folder, args.recursive, args.batch_size,
                              args.merge, args.gradcam, pick_device(args.device))
     except (DataError, CheckpointError, ValueError) as e:
         print(f"{p.prog}: error: {e}", file=sys.stderr); sys.exit(1)

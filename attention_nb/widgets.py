@@ -49,14 +49,16 @@ class ChannelView:
     PANELS = ('feature map', 'attention mask', 'attended map', 'all channels: CNN', 'all channels: attention')
     def __init__(self, dpi:int=72):
         from matplotlib.figure import Figure
-        self.fig = Figure(figsize=(11, 2.6), dpi=dpi)
+        self.fig = Figure(figsize=(13.5, 3.1), dpi=dpi)
         self.axes = self.fig.subplots(1, 5)
         z = np.zeros((4, 4))
         self.ims = [a.imshow(z, cmap='magma' if i < 3 else 'jet', interpolation='nearest' if i < 3 else 'bilinear')
                     for i, a in enumerate(self.axes)]
-        for a, t in zip(self.axes, self.PANELS): a.set_xticks([]); a.set_yticks([]); a.set_title(t, fontsize=9)
-        self.title = self.fig.suptitle('', fontsize=10)
-        self.fig.subplots_adjust(left=0.01, right=0.99, bottom=0.02, top=0.8, wspace=0.05)
+        for a, t in zip(self.axes, self.PANELS): a.set_xticks([]); a.set_yticks([]); a.set_title(t, fontsize=11)
+        self.title = self.fig.suptitle('', fontsize=11)
+        self.fig.subplots_adjust(left=0.01, right=0.97, bottom=0.03, top=0.78, wspace=0.25)
+        for i in (1, 2, 4):   # colour bars: the mask (0 to 1), one channel's activation, the merged maps
+            cb = self.fig.colorbar(self.ims[i], ax=self.axes[i], fraction=0.046, pad=0.02); cb.ax.tick_params(labelsize=9)
 
     def draw(self, cache:ChannelCache,
              channel:int,                 # Channel index, or position in `cache.order` if `by_attention`
@@ -72,8 +74,8 @@ class ChannelView:
         mf, ma = cache.merged['features'], cache.merged['attended']
         lo, top = float(min(mf.min(), ma.min())), float(max(mf.max(), ma.max()))
         for im, mp in ((self.ims[3], mf), (self.ims[4], ma)):
-            if on_image: im.set_data(overlay(cache.image, mp, 0.5, vmin=lo, vmax=top)); im.set_extent((-.5, mp.shape[1] - .5, mp.shape[0] - .5, -.5))
-            else: im.set_data(mp); im.set_clim(lo, top); im.set_extent((-.5, mp.shape[1] - .5, mp.shape[0] - .5, -.5))
+            im.set_data(overlay(cache.image, mp, 0.5, vmin=lo, vmax=top) if on_image else mp); im.set_clim(lo, top)
+            im.set_extent((-.5, mp.shape[1] - .5, mp.shape[0] - .5, -.5))
         for i in (0, 1, 2): self.ims[i].set_extent((-.5, f.shape[1] - .5, f.shape[0] - .5, -.5))
         s = cache.stats(c); k = int(cache.probs.argmax())
         self.title.set_text(f"channel {c} (rank {s['rank'] + 1} of {cache.channels} by attention, weight {s['weight']:.3f}): "
@@ -107,22 +109,25 @@ def channel_scrubber(model:AttentionCNN, images:torch.Tensor, names:list, mean, 
 
 # %% ../nbs/05_widgets.ipynb #8e15c944
 def static_scrubber(cache:ChannelCache,
-                    n:int=16,                # Frames: the n most attended channels
+                    n:int=16,                # Frames: the n/2 most and the n/2 least attended channels
                     on_image:bool=True,
-                    quality:int=60,          # JPEG quality of each frame
-                    dpi:int=50) -> str:      # Resolution of each frame
+                    quality:int=80,          # JPEG quality of each frame
+                    dpi:int=72) -> str:      # Resolution of each frame (72: about 970 px wide)
     "A self-contained HTML slider over pre-rendered frames of `cache` (no kernel needed)."
     from PIL import Image
     view, frames, labels = ChannelView(dpi=dpi), [], []
-    for i in range(min(n, cache.channels)):
-        png = view.png(cache, i, by_attention=True, on_image=on_image)
+    k, C = min(n, cache.channels), cache.channels
+    ranks = list(range((k + 1) // 2)) + list(range(C - k // 2, C))   # most attended first, then the least
+    for r in ranks:
+        png = view.png(cache, r, by_attention=True, on_image=on_image)
         buf = io.BytesIO(); Image.open(io.BytesIO(png)).convert('RGB').save(buf, 'jpeg', quality=quality)
         frames.append('data:image/jpeg;base64,' + base64.b64encode(buf.getvalue()).decode())
-        labels.append(f"rank {i + 1}: channel {int(cache.order[i])}")
+        labels.append(f"{'most' if r < C / 2 else 'least'} attended: rank {r + 1} of {C}, channel {int(cache.order[r])}")
     uid = 'scrub-' + uuid.uuid4().hex[:8]
+    alt = 'One channel of the final feature maps: its feature map, attention mask and attended map, with the merged maps of all channels'
     return (f'<div class="channel-scrubber" id="{uid}">'
             f'<input type="range" min="0" max="{len(frames) - 1}" value="0" step="1" style="width:60%" aria-label="channel">'
-            f' <span class="label">{html.escape(labels[0])}</span><br><img style="max-width:100%" src="{frames[0]}" alt="channel maps">'
+            f' <span class="label">{html.escape(labels[0])}</span><br><img style="width:100%;min-width:900px" src="{frames[0]}" alt="{alt}">'
             f'<script>(function(){{const r=document.getElementById("{uid}"),f={json.dumps(frames)},l={json.dumps(labels)},'
             f's=r.querySelector("input"),i=r.querySelector("img"),t=r.querySelector(".label");'
             f's.addEventListener("input",()=>{{i.src=f[s.value];t.textContent=l[s.value];}});}})();</script></div>')

@@ -1,5 +1,5 @@
 """The training command line end to end on the demo data: files written, interrupt and resume, bad input."""
-import csv, json, signal, subprocess, sys, time
+import csv, json, re, signal, subprocess, sys, time
 from pathlib import Path
 
 import pytest
@@ -70,6 +70,38 @@ def test_sigint_then_resume_matches_uninterrupted(demo_run, tmp_path):
     assert json.loads((run/'test_metrics.json').read_text()) == json.loads((full/'test_metrics.json').read_text())
     r = train('--resume', '--model_save_path', str(run))
     assert r.returncode == 1 and 'already finished' in r.stderr
+
+
+def test_time_budget_plans_the_epochs_and_epoch_overrides_it(tmp_path):
+    r = train('--demo', '--time_budget', '0.3', '--model_save_path', str(tmp_path/'b'))
+    assert r.returncode == 0, r.stderr
+    m = re.search(r'time budget 0.3 min: (\d+) epochs of about', r.stdout)
+    assert m, r.stdout
+    n = int(m.group(1))
+    assert 1 <= n <= 40 and 1 <= len(metrics(tmp_path/'b')) <= n and 'test accuracy' in r.stdout
+    from attention_nb.train import load_checkpoint
+    assert load_checkpoint(tmp_path/'b')[1]['run_args']['epoch'] == n      # the plan is stored with the run
+    r = train('--demo', '--epoch', '2', '--time_budget', '0.01', '--model_save_path', str(tmp_path/'e'))
+    assert r.returncode == 0 and 'time budget' not in r.stdout and len(metrics(tmp_path/'e')) == 2
+
+
+def test_resume_keeps_the_planned_epochs(tmp_path):
+    run = tmp_path/'planned'
+    p = subprocess.Popen([sys.executable, str(ROOT/'train_script.py'), '--demo', '--time_budget', '0.5', '--model_save_path', str(run)],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while not (run/'metrics.csv').exists():
+        assert p.poll() is None and time.time() < deadline, p.communicate()
+        time.sleep(0.02)
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=120)
+    n = int(re.search(r'time budget 0.5 min: (\d+) epochs', out).group(1))
+    assert p.returncode == 130 and len(metrics(run)) < n, out + err
+    r = train('--resume', '--model_save_path', str(run))
+    assert r.returncode == 0, r.stderr
+    assert not re.search(r'time budget [\d.]+ min: \d+ epochs', r.stdout)          # no new plan
+    totals = {int(t) for t in re.findall(r'^epoch \d+/(\d+) ', r.stdout, re.M)}
+    assert totals == {n} and 'test accuracy' in r.stdout, r.stdout                # the same schedule, finished
 
 
 def test_same_seed_same_metrics_and_shuffle_false(tmp_path):

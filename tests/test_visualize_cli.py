@@ -70,9 +70,18 @@ def test_default_paths_read_checkpoint_from_models_and_write_output(run, images,
 
 
 def test_no_checkpoint_says_where_it_looked(images, tmp_path):
-    r = visualize('--data_folder', str(images), cwd=tmp_path)
-    assert r.returncode == 1 and f'no checkpoint at models/attention_cnn.pth' in r.stderr and 'train first' in r.stderr
+    r = visualize('--data_folder', str(images), '--model_save_path', 'runs/mine', cwd=tmp_path)
+    assert r.returncode == 1 and f'no checkpoint at runs/mine/attention_cnn.pth' in r.stderr and 'train first' in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1 and 'Traceback' not in r.stderr
+
+
+def test_without_models_the_bundled_model_explains(images, tmp_path):
+    "Right after installing, with no ./models: the bundled Intel scenes model, with a one-line notice."
+    r = visualize('--data_folder', str(images/'circle'), cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert 'bundled model trained on Intel scenes' in r.stderr
+    rows = list(csv.DictReader(open(tmp_path/'output'/'predictions.csv')))
+    assert len(rows) == 3 and {row['predicted'] for row in rows} <= {'buildings', 'forest', 'glacier', 'mountain', 'sea', 'street'}
 
 
 def test_checkpoint_from_another_architecture_or_version(run, images, tmp_path):

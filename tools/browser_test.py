@@ -5,9 +5,14 @@
 Serves `_build/html` on 127.0.0.1, opens the landing page and every chapter, and fails on: a console error or
 uncaught exception, a same-site request that fails or returns an error status, a broken internal link, an image that
 does not load, math left unrendered, a search that finds nothing, and a kernel-free channel scrubber whose picture does
-not change when its slider moves. Uses Debian's chromium (`apt-get install chromium`) through playwright.
+not change when its slider moves. It also fails on what makes a page hard to learn from: a class whose signature
+reads `def`, raw markdown inside a signature, a link to a bare `#`, a subtitle cut short, a cell whose output is
+split into many boxes, a machine-specific path in an output, an image without real alt text, a chapter without
+`Take-aways`, `Exercises` and `References`, and a chapter that does not show the code it teaches. It saves two
+screenshots of every page: its top and its first figure. Uses Debian's chromium (`apt-get install chromium`) through
+playwright.
 """
-import functools, http.server, os, shutil, sys, threading
+import functools, http.server, json, os, re, shutil, sys, threading
 from pathlib import Path
 from urllib.parse import urljoin, urlparse
 
@@ -31,13 +36,78 @@ def serve():
     return httpd, f'http://127.0.0.1:{httpd.server_address[1]}/'
 
 
+# code each chapter teaches, which its page must show (not only as a signature)
+TAUGHT = {'01_attention': ['class DenseAttention', 'class SpatialAttention', 'class ChannelAttention', 'def forward(self, h):'],
+          '02_model': ['class AttentionCNN', 'def forward(self, x):', 'def fast_backbone'],
+          '03_train': ['def train_one_epoch', 'loss.backward()', 'def fit(', 'def evaluate('],
+          '04_visualize': ['def merge_channels', 'def overlay(', 'class Explainer', 'self.cam(input_tensor=x']}
+MACHINE_PATH = re.compile(r'(?<![\w.~])(/root/|/home/\w|/tmp/\w|/work/|/var/folders/|/Users/\w)')
+
+
+def library_classes():
+    import importlib, inspect
+    from attention_nb._modidx import d
+    out = set()
+    for mod in d['syms']:
+        m = importlib.import_module(mod)
+        out |= {n for n in getattr(m, '__all__', []) if inspect.isclass(getattr(m, n, None))}
+    return out
+
+
+def subtitles():
+    "Each chapter's `> summary` from its notebook, whole."
+    out = {}
+    for nb in (ROOT/'nbs').glob('[0-9]*.ipynb'):
+        for c in json.loads(nb.read_text())['cells']:
+            src = ''.join(c['source'])
+            if c['cell_type'] == 'markdown' and src.startswith('# '):
+                quote = [l[1:].strip() for l in src.splitlines() if l.startswith('>')]
+                if quote: out[nb.stem] = ' '.join(quote)
+                break
+    return out
+
+
+def page_checks(page, name, classes, subtitle):
+    "Problems a learner would notice on this page."
+    problems, stem = [], name.replace('.html', '')
+    pres = page.evaluate("() => [...document.querySelectorAll('article pre, .bd-article pre')].map(p => p.textContent)")
+    for t in pres:
+        m = re.match(r'\s*def (\w+)\(', t)
+        if m and m.group(1) in classes: problems.append(f'{name}: class {m.group(1)} shown as `def {m.group(1)}(`')
+        link = re.search(r'\[`?[\w.()]+`?\]\([^)]*\)', t)
+        if link: problems.append(f'{name}: raw markdown link inside code: {link.group(0)[:80]}')
+    bare = page.evaluate("() => [...document.querySelectorAll('article a[href], .bd-article a[href]')].filter(a => a.getAttribute('href') === '#').map(a => a.textContent)")
+    if bare: problems.append(f"{name}: {len(bare)} links to a bare '#': {', '.join(sorted(set(bare))[:5])}")
+    if subtitle:
+        shown = page.evaluate("() => { const q = document.querySelector('article blockquote, .bd-article blockquote'); return q ? q.textContent : '' }")
+        norm = lambda t: re.sub(r'[\W_]+', ' ', t).strip()
+        if norm(subtitle)[-40:] not in norm(shown): problems.append(f'{name}: subtitle cut short: shows {shown.strip()[-60:]!r}')
+    boxes = page.evaluate("() => [...document.querySelectorAll('div.cell')].map(c => c.querySelectorAll('.output.stream').length)")
+    if boxes and max(boxes) > 2: problems.append(f'{name}: a cell shows its output in {max(boxes)} separate boxes')
+    outs = page.evaluate("() => [...document.querySelectorAll('div.cell_output')].map(o => o.textContent)")
+    for t in outs:
+        m = MACHINE_PATH.search(t)
+        if m: problems.append(f'{name}: machine-specific path in an output: ...{t[max(0, m.start() - 20):m.end() + 40]!r}'); break
+    for alt, src in page.evaluate("() => [...document.querySelectorAll('article img, .bd-article img')].map(i => [i.getAttribute('alt') || '', i.getAttribute('src') || ''])"):
+        if len(alt.strip()) < 8 or re.fullmatch(r'[0-9a-f]{16,}(\.\w+)?', alt.strip()) or alt.strip() == src.rsplit('/', 1)[-1]:
+            problems.append(f'{name}: image without real alt text ({alt!r}): {src[-60:]}')
+    if re.match(r'0\d_', stem):
+        heads = page.evaluate("() => [...document.querySelectorAll('h2')].map(h => h.textContent.replace(/[#¶]/g, '').trim())")
+        for need in ('Take-aways', 'Exercises', 'References'):
+            if need not in heads: problems.append(f'{name}: no "{need}" section')
+    for code in TAUGHT.get(stem, []):
+        if not any(code in t and t.count('\n') > 3 for t in pres): problems.append(f'{name}: the taught code {code!r} is not shown on the page')
+    return problems
+
+
 def main():
     if not (SITE/'index.html').exists(): sys.exit(f'browser test: {SITE}/index.html missing; build the site with tools/docs.py first')
     from playwright.sync_api import sync_playwright
     shutil.rmtree(SHOTS, ignore_errors=True); SHOTS.mkdir(parents=True)
     httpd, base = serve()
-    pages = ['index.html'] + sorted(p.name for p in SITE.glob('[0-9]*.html')) + ['api.html']
+    pages = ['index.html'] + sorted(p.name for p in SITE.glob('[0-9]*.html')) + ['contributing.html', 'api.html']
     problems, checked_links, scrubbers = [], set(), 0
+    classes, subs = library_classes(), subtitles()
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium(), args=['--no-sandbox', '--disable-gpu'])
         ctx = browser.new_context(viewport=dict(width=1280, height=900))
@@ -69,7 +139,12 @@ def main():
                 checked_links.add(target)
                 r = page.request.get(target)
                 if r.status >= 400: problems.append(f'{name}: broken link {href} ({r.status})')
+            problems += page_checks(page, name, classes, subs.get(name.replace('.html', '')))
             page.screenshot(path=str(SHOTS/f"{name.replace('.html', '')}.png"), full_page=False)
+            fig = page.query_selector('article img, .bd-article img')
+            if fig:
+                fig.scroll_into_view_if_needed(); page.wait_for_timeout(100)
+                page.screenshot(path=str(SHOTS/f"{name.replace('.html', '')}-figure.png"), full_page=False)
             for s in page.query_selector_all('.channel-scrubber'):
                 scrubbers += 1
                 img, slider = s.query_selector('img'), s.query_selector('input[type=range]')

@@ -35,9 +35,40 @@ def clean_md(md, pages, ext='ipynb'):
     md = '\n'.join(l for l in md.splitlines() if l.strip() != '---')
     md = ATTR.sub('', md)
     md = re.sub(r'\[([^\]]+)\]\(([\w/.-]+\.csv)\)', r'<a href="\2">\1</a>', md)   # data files: plain links, not documents
-    md = re.sub(r'https://attention-nb\.github\.io/attention_nb/([\w-]+)\.html(?:#[\w-]*)?',
-                lambda m: f"{pages.get(m.group(1), m.group(1))}.{ext}", md)
+    md = re.sub(r'https://attention-nb\.github\.io/attention_nb/([\w-]+)\.html(#[\w-]*)?',
+                lambda m: f"{pages.get(m.group(1), m.group(1))}.{ext}{m.group(2) or ''}", md)   # keep the symbol's anchor
     return md
+
+
+def _classes():
+    "Names of the classes the library exports (show_doc renders their signatures with `def`)."
+    import importlib, inspect
+    from attention_nb._modidx import d
+    out = set()
+    for mod in d['syms']:
+        m = importlib.import_module(mod)
+        out |= {n for n in getattr(m, '__all__', []) if inspect.isclass(getattr(m, n, None))}
+    return out
+
+
+def clean_show_doc(md):
+    "show_doc markdown for a page: no floating source link, `class` for classes, no markdown links inside code."
+    md = re.sub(r'^\[source\]\([^)]*\)(\{[^}]*\})?\s*$', '', md, flags=re.M)
+    md = re.sub(r'```python\ndef (\w+)\(', lambda m: f"```python\n{'class' if m.group(1) in CLASSES else 'def'} {m.group(1)}(", md)
+    return re.sub(r'```python\n.*?```', lambda m: re.sub(r'\[(`?[^\]`]+`?)\]\([^)]*\)', r'\1', m.group(0)), md, flags=re.S)
+
+
+CLASSES = set()
+
+
+def merge_streams(outputs):
+    "Consecutive stream outputs of the same name as one (a training log is one box, not one box per line)."
+    merged = []
+    for o in outputs:
+        if o.get('output_type') == 'stream' and merged and merged[-1].get('output_type') == 'stream' and merged[-1]['name'] == o['name']:
+            merged[-1] = dict(merged[-1], text=''.join(merged[-1]['text']) + ''.join(o['text']))
+        else: merged.append(o)
+    return merged
 
 
 def front_matter(raw):
@@ -49,6 +80,18 @@ def front_matter(raw):
     return meta
 
 
+def full_description(stem):
+    "The whole `> summary` under a notebook's title (nbdev's front matter keeps only its first line)."
+    src = ROOT/'nbs'/f'{stem}.ipynb'
+    if not src.exists(): return None
+    for c in json.loads(src.read_text())['cells']:
+        text = ''.join(c['source'])
+        if c['cell_type'] == 'markdown' and text.startswith('# '):
+            quote = [l[1:].strip() for l in text.splitlines() if l.startswith('>')]
+            return ' '.join(quote) or None
+    return None
+
+
 def convert(nb_path, pages):
     nb = json.loads(Path(nb_path).read_text())
     cells = []
@@ -56,6 +99,7 @@ def convert(nb_path, pages):
         src = ''.join(c['source'])
         if c['cell_type'] == 'raw' and src.startswith('---'):
             meta = front_matter(src)
+            meta['description'] = full_description(Path(nb_path).stem) or meta.get('description')
             md = f"# {meta.get('title', Path(nb_path).stem)}"
             if meta.get('description'): md += f"\n\n> {meta['description']}"
             cells.append(dict(cell_type='markdown', metadata={}, source=clean_md(md.replace("''", "'"), pages))); continue
@@ -64,29 +108,33 @@ def convert(nb_path, pages):
             cells.append(dict(cell_type='markdown', metadata={}, source=clean_md(src, pages))); continue
         if c['cell_type'] != 'code': continue
         d, code = directives(src)
-        tags = []
+        tags, meta = list(c.get('metadata', {}).get('tags', [])), {}   # e.g. hide-input: plumbing, one click away
         if d.get('echo') == 'false' or 'hide_input' in d: tags.append('remove-input')
+        cap, alt = d.get('fig-cap', '').strip('"\''), d.get('fig-alt', '').strip('"\'')
+        if cap: meta['figure'] = dict(caption=clean_md(cap, pages))
+        if alt or cap: meta['image'] = dict(alt=alt or re.sub(r'[*_`$\\]', '', cap))
         outputs = []
-        for o in c.get('outputs', []):
+        for o in merge_streams(c.get('outputs', [])):
             o = dict(o)
             if 'data' in o:
                 data = dict(o['data'])
                 if 'text/markdown' in data:
-                    data['text/markdown'] = clean_md(''.join(data['text/markdown']), pages)   # rendered as MyST, like the cells
+                    data['text/markdown'] = clean_show_doc(clean_md(''.join(data['text/markdown']), pages))   # rendered as MyST, like the cells
                     data.pop('text/plain', None)
                 if 'application/vnd.jupyter.widget-view+json' in data: continue   # needs a kernel
                 o['data'] = data
             outputs.append(o)
         if not code and not outputs: continue
-        cells.append(dict(cell_type='code', metadata=dict(tags=tags) if tags else {}, source=code, outputs=outputs,
-                          execution_count=None))
+        md = dict(tags=tags) if tags else {}
+        if meta: md['mystnb'] = meta
+        cells.append(dict(cell_type='code', metadata=md, source=code, outputs=outputs, execution_count=None))
     nb['cells'] = cells
     nb['metadata'] = dict(kernelspec=dict(display_name='Python 3', language='python', name='python3'),
                           language_info=dict(name='python'))
     return nb
 
 
-def api_page():
+def api_page(pages):
     "Markdown for every exported symbol: nbdev's show_doc rendering, grouped by module."
     import importlib
     from nbdev.showdoc import show_doc
@@ -102,7 +150,7 @@ def api_page():
             if not callable(obj):
                 lines += [f'### {name}', '', f'```python\n{name} = {obj!r}\n```', '']; continue
             md = show_doc(obj, title_level=3)._repr_markdown_()
-            lines += [clean_md(md, {}), '']
+            lines += [clean_show_doc(clean_md(md, pages)), '']
     return '\n'.join(lines)
 
 
@@ -116,10 +164,19 @@ execute:
 parse:
   myst_enable_extensions: [dollarmath, amsmath, colon_fence, html_image]
   myst_heading_anchors: 3
+repository:
+  url: https://github.com/attention-nb/attention_nb
+  path_to_book: nbs
+  branch: main
+launch_buttons:
+  colab_url: https://colab.research.google.com
+  binderhub_url: https://mybinder.org
+  notebook_interface: jupyterlab
 html:
   use_search_button: true
+  use_download_button: true
   home_page_in_navbar: true
-  use_repository_button: false
+  use_repository_button: true
 sphinx:
   config:
     html_show_copyright: false
@@ -132,6 +189,7 @@ sphinx:
 
 def build(check_warnings=False):
     from nbdev.serve import proc_nbs
+    CLASSES.update(_classes())
     proc = proc_nbs(n_workers=1)
     missing = sorted({p.name for p in (ROOT/'nbs').glob('*.ipynb')} - {p.name for p in proc.glob('*.ipynb')})
     if missing: sys.exit(f"tools/docs.py: nbdev could not process {', '.join(missing)} (see the error above)")
@@ -153,7 +211,7 @@ def build(check_warnings=False):
     Image.new('RGB', (16, 16), (31, 119, 180)).save(BOOK/'extra'/'favicon.ico')
     if (ROOT/'nbs'/'results').exists(): shutil.copytree(ROOT/'nbs'/'results', BOOK/'extra'/'results')
     if (ROOT/'nbs'/'images').exists(): shutil.copytree(ROOT/'nbs'/'images', BOOK/'images')
-    (BOOK/'api.md').write_text(api_page())
+    (BOOK/'api.md').write_text(api_page(pages))
     chapters = [p.stem for p in nbs if p.stem != 'index'] + ['api']
     (BOOK/'_toc.yml').write_text('format: jb-book\nroot: index\nchapters:\n' + ''.join(f'- file: {c}\n' for c in chapters))
     (BOOK/'_config.yml').write_text(CONFIG)

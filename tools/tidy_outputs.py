@@ -1,0 +1,56 @@
+"""Tidy the notebooks' stored outputs after executing them: no machine-specific paths (home folder, temporary folders,
+the checkout's own path, where the shared data happens to live) and one output box per stream, not one per line.
+
+    .venv/bin/python tools/tidy_outputs.py            # rewrite nbs/*.ipynb in place
+    .venv/bin/python tools/tidy_outputs.py --check    # fail if a notebook would change (CI)
+"""
+import json, re, sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+HOME = str(Path.home())
+
+
+def tidy_text(t: str) -> str:
+    t = re.sub(r'(?<![\w.])(?:/[\w.-]+)+/shared/data/', '../shared/data/', t)         # wherever shared/ lies: as seen from a clone
+    t = t.replace(str(ROOT) + '/', '').replace(str(ROOT), '.')
+    t = re.sub(r'/tmp/[\w.-]+', '/tmp/…', t).replace('/tmp/…/', '…/').replace('/tmp/…', '…')
+    t = re.sub(r'/var/folders/[\w/.-]+', '…', t)
+    return t.replace(HOME + '/', '~/').replace(HOME, '~')
+
+
+def tidy_outputs(outputs: list) -> list:
+    out = []
+    for o in outputs:
+        o = dict(o)
+        if o.get('output_type') == 'stream':
+            text = tidy_text(''.join(o['text']))
+            if out and out[-1].get('output_type') == 'stream' and out[-1]['name'] == o['name']:
+                out[-1]['text'] = out[-1]['text'] + text; continue
+            o['text'] = text
+        elif 'data' in o:
+            o['data'] = {k: (tidy_text(''.join(v)) if k.startswith('text/') and not k.endswith('html') else v) for k, v in o['data'].items()}
+        out.append(o)
+    for o in out:   # nbformat's usual layout: lists of lines
+        if o.get('output_type') == 'stream' and isinstance(o['text'], str): o['text'] = o['text'].splitlines(True)
+        if 'data' in o: o['data'] = {k: (v.splitlines(True) if isinstance(v, str) and k.startswith('text/') else v) for k, v in o['data'].items()}
+    return out
+
+
+def main():
+    changed = []
+    for p in sorted((ROOT/'nbs').glob('*.ipynb')):
+        nb = json.loads(p.read_text())
+        before = json.dumps(nb)
+        for c in nb['cells']:
+            if c['cell_type'] == 'code': c['outputs'] = tidy_outputs(c.get('outputs', []))
+        if json.dumps(nb) != before:
+            changed.append(p.name)
+            if '--check' not in sys.argv: p.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + '\n')
+    if '--check' in sys.argv and changed:
+        sys.exit(f"stored outputs with machine paths or split streams in {', '.join(changed)}: run .venv/bin/python tools/tidy_outputs.py")
+    print(f"tidied {', '.join(changed) or 'nothing'}")
+
+
+if __name__ == '__main__':
+    main()
