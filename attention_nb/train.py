@@ -282,13 +282,13 @@ def plot_curves(history:list, path=None):
 def plot_confusion(cm:torch.Tensor, classes:list, path=None, title:str='test confusion matrix'):
     "The confusion matrix as a heat map with counts; saved to `path` if given."
     from matplotlib.figure import Figure
-    k = len(classes); fig = Figure(figsize=(1.2 + 0.6 * k, 1 + 0.55 * k)); ax = fig.subplots()
+    k = len(classes); fig = Figure(figsize=(2.4 + 0.85 * k, 1.8 + 0.75 * k)); ax = fig.subplots()
     im = ax.imshow(cm.numpy(), cmap='Blues'); fig.colorbar(im, ax=ax, fraction=0.046)
-    ax.set_xticks(range(k), classes, rotation=45, ha='right'); ax.set_yticks(range(k), classes)
+    ax.set_xticks(range(k), classes, rotation=45, ha='right', fontsize=11); ax.set_yticks(range(k), classes, fontsize=11)
     ax.set(xlabel='predicted', ylabel='true', title=title)
     for i in range(k):
         for j in range(k):
-            ax.text(j, i, int(cm[i, j]), ha='center', va='center', color='white' if cm[i, j] > cm.max() / 2 else 'black', fontsize=8)
+            ax.text(j, i, int(cm[i, j]), ha='center', va='center', color='white' if cm[i, j] > cm.max() / 2 else 'black', fontsize=12)
     return _save_fig(fig, path)
 
 # %% ../nbs/03_train.ipynb #27bdfbfe

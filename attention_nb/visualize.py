@@ -117,30 +117,31 @@ def explain_figure(image:torch.Tensor,   # One uint8 image (C, S, S)
         fig = _explain_layout(panels, titles, lo, hi)
     e = fig._explain
     for i, (im, p, t) in enumerate(zip(e['ims'], panels, titles)):   # only the data changes
-        im.set_data(p); e['axs'][i].set_title(t, fontsize=11)
+        im.set_data(p); e['axs'][i].set_title(t, fontsize=12)
         if i in (1, 2): im.set_clim(lo, hi)
     e['suptitle'].set_text(f"{title + ': ' if title else ''}predicted {classes[k]} ({float(res['probs'][k]):.1%})")
     return fig
 
 def _explain_layout(panels, titles, lo, hi):
-    "The figure's axes, images and colour bars, built once."
+    "The figure's axes, images and colour bars, built once: maps on the first row, overlays on the second."
     from matplotlib.figure import Figure
     from matplotlib.cm import ScalarMappable
     from matplotlib.colors import Normalize
-    n, cam = len(panels), len(panels) > 5
-    ratios = [1, 1, 1, 0.07, 0.28, 1, 1] + ([1, 0.07] if cam else [])   # colour bars beside the maps they describe
-    fig = Figure(figsize=(2.25 * n + 1.4, 3.0))
-    axs = list(fig.subplots(1, len(ratios), gridspec_kw=dict(width_ratios=ratios, wspace=0.08)))
-    fig.delaxes(axs.pop(4)); cax = axs.pop(3); cam_cax = axs.pop() if cam else None
+    cam = len(panels) > 5
+    fig = Figure(figsize=(8.4, 6.1))
+    gs = fig.add_gridspec(2, 4, width_ratios=[1, 1, 1, 0.06], wspace=0.06, hspace=0.16,
+                          left=0.01, right=0.92, bottom=0.02, top=0.89)
+    axs = [fig.add_subplot(gs[r, c]) for r, c in ((0, 0), (0, 1), (0, 2), (1, 0), (1, 1), (1, 2))[:len(panels)]]
     ims = []
     for i, (a, p) in enumerate(zip(axs, panels)):
         kw = dict(cmap='jet', vmin=lo, vmax=hi) if i in (1, 2) else dict(cmap='gray') if p.ndim == 2 else {}
         ims.append(a.imshow(p, **kw)); a.set_xticks([]); a.set_yticks([])
-    fig.colorbar(ims[1], cax=cax); cax.tick_params(labelsize=9); cax.set_title('maps', fontsize=9)
+    cax = fig.add_subplot(gs[0, 3]); fig.colorbar(ims[1], cax=cax); cax.tick_params(labelsize=10)
+    cax.set_title('maps', fontsize=10)   # the heat maps below use the same scale
     if cam:
-        fig.colorbar(ScalarMappable(Normalize(0, 1), 'jet'), cax=cam_cax); cam_cax.tick_params(labelsize=9)
-    fig.subplots_adjust(left=0.01, right=0.965, bottom=0.03, top=0.80)
-    fig._explain = dict(ims=ims, axs=axs, suptitle=fig.suptitle('', fontsize=12))
+        cam_cax = fig.add_subplot(gs[1, 3]); cam_cax.set_title('CAM', fontsize=10)
+        fig.colorbar(ScalarMappable(Normalize(0, 1), 'jet'), cax=cam_cax); cam_cax.tick_params(labelsize=10)
+    fig._explain = dict(ims=ims, axs=axs, suptitle=fig.suptitle('', fontsize=13))
     return fig
 
 def unbatch(res:dict, i:int) -> dict:

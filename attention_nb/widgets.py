@@ -54,8 +54,8 @@ class ChannelView:
         z = np.zeros((4, 4))
         self.ims = [a.imshow(z, cmap='magma' if i < 3 else 'jet', interpolation='nearest' if i < 3 else 'bilinear')
                     for i, a in enumerate(self.axes)]
-        for a, t in zip(self.axes, self.PANELS): a.set_xticks([]); a.set_yticks([]); a.set_title(t, fontsize=11)
-        self.title = self.fig.suptitle('', fontsize=11)
+        for a, t in zip(self.axes, self.PANELS): a.set_xticks([]); a.set_yticks([]); a.set_title(t, fontsize=13)
+        self.title = self.fig.suptitle('', fontsize=13)
         self.fig.subplots_adjust(left=0.01, right=0.97, bottom=0.03, top=0.78, wspace=0.25)
         for i in (1, 2, 4):   # colour bars: the mask (0 to 1), one channel's activation, the merged maps
             cb = self.fig.colorbar(self.ims[i], ax=self.axes[i], fraction=0.046, pad=0.02); cb.ax.tick_params(labelsize=9)
@@ -127,7 +127,7 @@ def static_scrubber(cache:ChannelCache,
     alt = 'One channel of the final feature maps: its feature map, attention mask and attended map, with the merged maps of all channels'
     return (f'<div class="channel-scrubber" id="{uid}">'
             f'<input type="range" min="0" max="{len(frames) - 1}" value="0" step="1" style="width:60%" aria-label="channel">'
-            f' <span class="label">{html.escape(labels[0])}</span><br><img style="width:100%;min-width:900px" src="{frames[0]}" alt="{alt}">'
+            f' <span class="label">{html.escape(labels[0])}</span><br><img style="width:100%" src="{frames[0]}" alt="{alt}">'
             f'<script>(function(){{const r=document.getElementById("{uid}"),f={json.dumps(frames)},l={json.dumps(labels)},'
             f's=r.querySelector("input"),i=r.querySelector("img"),t=r.querySelector(".label");'
             f's.addEventListener("input",()=>{{i.src=f[s.value];t.textContent=l[s.value];}});}})();</script></div>')

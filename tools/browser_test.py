@@ -74,7 +74,7 @@ def page_checks(page, name, classes, subtitle):
     for t in pres:
         m = re.match(r'\s*def (\w+)\(', t)
         if m and m.group(1) in classes: problems.append(f'{name}: class {m.group(1)} shown as `def {m.group(1)}(`')
-        link = re.search(r'\[`?[\w.()]+`?\]\([^)]*\)', t)
+        link = re.search(r'\[`?[\w.()]+`?\]\((?:https?:|[\w/.-]*\.(?:ipynb|html|md)|#)[^)]*\)', t)   # a link, not `f[k](x)`
         if link: problems.append(f'{name}: raw markdown link inside code: {link.group(0)[:80]}')
     bare = page.evaluate("() => [...document.querySelectorAll('article a[href], .bd-article a[href]')].filter(a => a.getAttribute('href') === '#').map(a => a.textContent)")
     if bare: problems.append(f"{name}: {len(bare)} links to a bare '#': {', '.join(sorted(set(bare))[:5])}")
@@ -157,6 +157,8 @@ def main():
                 after = img.get_attribute('src')
                 s.screenshot(path=str(SHOTS/f'scrubber-{scrubbers}-after.png'))
                 if before == after: problems.append(f'{name}: the channel scrubber picture did not change when its slider moved')
+                width = img.evaluate('i => i.getBoundingClientRect().width')
+                if width < 900: problems.append(f'{name}: the channel scrubber is shown {width:.0f} px wide (needs 900 or more at 1280 px)')
             problems += [f'{name}: {e}' for e in errors]
             print(f'checked {name}')
         # search works offline

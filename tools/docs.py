@@ -9,7 +9,7 @@ into cell tags, show_doc's `---` rules and `{...}` attributes removed, links to 
 between these pages), writes an API reference page for every exported symbol, and runs `jupyter-book build`.
 No notebook is executed: pages show the outputs stored in the notebooks.
 """
-import json, re, shutil, subprocess, sys
+import json, re, shutil, subprocess, sys, textwrap
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,13 +30,28 @@ def directives(src):
 ATTR = re.compile(r'\{(?:target|style|\.)[^}\n]*\}')
 
 
+DETAILS = re.compile(r'^([ \t]*)<details><summary>(.*?)</summary>(.*?)</details>', re.S | re.M)
+
+
+def details_to_dropdown(md):
+    "`<details>` hints and answers (which notebooks and GitHub show) as MyST dropdowns, whose markdown and math render."
+    def repl(m):
+        ind = m.group(1)
+        body = re.sub(r'\n[ \t]+', '\n', m.group(3).strip())
+        lines = [f':::{{admonition}} {m.group(2).strip()}', ':class: dropdown', *body.splitlines(), ':::']
+        return '\n' + '\n'.join(ind + l for l in lines) + '\n'
+    return DETAILS.sub(repl, md)
+
+
 def clean_md(md, pages, ext='ipynb'):
     "nbdev/Quarto markdown to MyST: drop horizontal rules (docutils rejects them in outputs), attributes and site links."
+    md = details_to_dropdown(md)
     md = '\n'.join(l for l in md.splitlines() if l.strip() != '---')
     md = ATTR.sub('', md)
     md = re.sub(r'\[([^\]]+)\]\(([\w/.-]+\.csv)\)', r'<a href="\2">\1</a>', md)   # data files: plain links, not documents
-    md = re.sub(r'https://attention-nb\.github\.io/attention_nb/([\w-]+)\.html(#[\w-]*)?',
-                lambda m: f"{pages.get(m.group(1), m.group(1))}.{ext}{m.group(2) or ''}", md)   # keep the symbol's anchor
+    md = re.sub(r'https://attention-nb\.github\.io/attention_nb/([\w-]+)\.html(#[\w.-]+)?',
+                lambda m: f"api.md#{m.group(2)[1:].split('.')[0].lower()}" if m.group(2)   # a symbol: its API entry
+                          else f"{pages.get(m.group(1), m.group(1))}.{ext}", md)
     return md
 
 
@@ -54,6 +69,7 @@ def _classes():
 def clean_show_doc(md):
     "show_doc markdown for a page: no floating source link, `class` for classes, no markdown links inside code."
     md = re.sub(r'^\[source\]\([^)]*\)(\{[^}]*\})?\s*$', '', md, flags=re.M)
+    md = re.sub(r'^(#+) ([\w.]*__\w+__)\s*$', r'\1 `\2`', md, flags=re.M)   # `Explainer.__call__`, not bold "call"
     md = re.sub(r'```python\ndef (\w+)\(', lambda m: f"```python\n{'class' if m.group(1) in CLASSES else 'def'} {m.group(1)}(", md)
     return re.sub(r'```python\n.*?```', lambda m: re.sub(r'\[(`?[^\]`]+`?)\]\([^)]*\)', r'\1', m.group(0)), md, flags=re.S)
 
@@ -140,7 +156,8 @@ def api_page(pages):
     from nbdev.showdoc import show_doc
     from attention_nb._modidx import d
     lines = ['# API reference', '', 'Every symbol the library exports, by module, with its signature and documentation.', '']
-    for mod in sorted(d['syms']):
+    order = ['data', 'attention', 'model', 'train', 'visualize', 'widgets', 'results']
+    for mod in sorted(d['syms'], key=lambda m: order.index(m.split('.')[-1]) if m.split('.')[-1] in order else 99):
         m = importlib.import_module(mod)
         names = getattr(m, '__all__', [])
         if not names: continue
@@ -148,7 +165,8 @@ def api_page(pages):
         for name in names:
             obj = getattr(m, name)
             if not callable(obj):
-                lines += [f'### {name}', '', f'```python\n{name} = {obj!r}\n```', '']; continue
+                shown = tuple(obj) if isinstance(obj, dict) and any(callable(v) for v in obj.values()) else obj
+                lines += [f'### {name}', '', f'```python\n{name} = {shown!r}' + ('   # the keys' if shown is not obj else '') + '\n```', '']; continue
             md = show_doc(obj, title_level=3)._repr_markdown_()
             lines += [clean_show_doc(clean_md(md, pages)), '']
     return '\n'.join(lines)
@@ -163,7 +181,6 @@ execute:
   execute_notebooks: 'off'
 parse:
   myst_enable_extensions: [dollarmath, amsmath, colon_fence, html_image]
-  myst_heading_anchors: 3
 repository:
   url: https://github.com/attention-nb/attention_nb
   path_to_book: nbs
@@ -184,6 +201,7 @@ sphinx:
     html_extra_path: [extra]
     mathjax_path: ../mathjax/tex-chtml.js
     nb_render_markdown_format: myst   # text/markdown outputs (result tables) as MyST, which has pipe tables
+    myst_heading_anchors: 3           # `page.md#heading` links: the API page's entries
 """
 
 
