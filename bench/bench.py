@@ -117,7 +117,8 @@ def section_train(res, quick):
         d = next(r for r in rows if r['backbone'] == 'fast' and r['attention'] == 'spatial' and r['img_size'] == 128 and r['precision'] == prec)
         tag = 'default (--precision auto)' if prec == default else 'float32'
         print(f"target: {tag} {prec} model at 128 px {d['ratio_to_original']:.1f}x the original (>= 30x), peak RSS {d['peak_rss_mb']:.0f} MB (< 2048 MB); "
-              f"{d['pct_of_ceiling']:.0f}% of the matrix-product GFLOP/s (>= 40%), {d['pct_of_conv_ceiling']:.0f}% of the convolution's")
+              + (f"{d['pct_of_ceiling']:.0f}% of the matrix-product GFLOP/s (>= 40%), {d['pct_of_conv_ceiling']:.0f}% of the convolution's"
+                 if d['pct_of_ceiling'] is not None else "(run the ceiling section too for GFLOP/s shares)"))
     res['default_precision'] = default
 
 
