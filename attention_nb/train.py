@@ -437,7 +437,7 @@ EMA_DECAY = 0.999   # --ema's default
 TTA = False         # --tta's default
 
 def measure_speed(model:AttentionCNN, splits:Splits, batch_size:int=32, precision:str='fp32', device='cpu',
-                  steps:int=8, warmup:int=3) -> tuple[float, float]:
+                  steps:int=16, warmup:int=5) -> tuple[float, float]:
     "Training and evaluation images/s of `model` on `splits`, measured on a copy (the model itself is not changed)."
     m = copy.deepcopy(model).to(device).train()
     opt = torch.optim.AdamW(m.parameters(), lr=1e-6)
@@ -466,7 +466,7 @@ def plan_epochs(budget_s:float,                  # Seconds left for training and
     k = 2 if tta else 1
     epoch_s = n_train / train_img_s + k * n_val / eval_img_s + 1.
     test_s = 10. + n_test / 200 + k * n_test / eval_img_s
-    return max(1, min(max_epochs, int(0.95 * (budget_s - test_s) / epoch_s))), epoch_s
+    return max(1, min(max_epochs, int(0.97 * (budget_s - test_s) / epoch_s))), epoch_s
 
 # %% ../nbs/03_train.ipynb #56815d6b
 def str2bool(s) -> bool:
