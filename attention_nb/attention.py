@@ -80,7 +80,7 @@ class SqueezeExcite(nn.Module):
         return m * h, m
 
 class CBAM(nn.Module):
-    "Convolutional block attention (Woo et al. 2018): a channel gate from average- and max-pooled h, then a 7×7 spatial gate."
+    "Convolutional block attention (Woo et al. 2018): a channel gate, then a 7×7 spatial gate."
     def __init__(self, channels:int, reduction:int=16, kernel_size:int=7):
         super().__init__()
         hidden = max(8, channels // reduction)

@@ -45,7 +45,7 @@ class AttentionCNN(nn.Module):
     def __init__(self, num_classes:int,        # Number of classes
                  img_size:int=64,              # Input height and width (at least 32)
                  img_depth:int=3,              # Input channels: 3 (RGB) or 1 (grayscale)
-                 attention:str='spatial',      # One of `ATTENTIONS`: 'spatial', 'channel', 'dense' (the original), 'none', 'se', 'cbam'
+                 attention:str='spatial',      # One of `ATTENTIONS` ('dense' is the original, 'none' the baseline)
                  gate:str='sigmoid',           # 'sigmoid' or 'softmax'
                  dropout:float=0.2,            # Dropout before the last linear layer
                  backbone:str='fast'):         # 'fast' or 'original'
@@ -63,9 +63,11 @@ class AttentionCNN(nn.Module):
         self.feature_shape = (c, h, w)
         self.attention = make_attention(attention, c, h, w, gate)
         if backbone == 'original':
-            self.head = nn.Sequential(nn.Flatten(), nn.Linear(c * h * w, 256), nn.ReLU(), nn.Dropout(dropout), nn.Linear(256, num_classes))
+            self.head = nn.Sequential(nn.Flatten(), nn.Linear(c * h * w, 256), nn.ReLU(),   # the original's head
+                                      nn.Dropout(dropout), nn.Linear(256, num_classes))
         else:
-            self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Dropout(dropout), nn.Linear(c, num_classes))
+            self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(),                # global average pooling
+                                      nn.Dropout(dropout), nn.Linear(c, num_classes))
 
     def forward(self, x):
         "Attended feature maps, raw feature maps and logits of images `x` (B, img_depth, S, S)."
