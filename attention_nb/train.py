@@ -454,7 +454,7 @@ def measure_speed(model:AttentionCNN, splits:Splits, batch_size:int=32, precisio
         m(xv); t = time.perf_counter(); m(xv); m(xv)
     return train, 2 * len(xv) / (time.perf_counter() - t)
 
-def _test_reserve(n_test:int, args) -> float:
+def _test_reserve(n_test:int) -> float:
     "Seconds kept back for testing the best checkpoint and writing its figures."
     return 10. + n_test / 200
 
@@ -465,7 +465,7 @@ def plan_epochs(budget_s:float,                  # Seconds left for training and
     "The number of epochs that fit `budget_s` (at least 1, at most `max_epochs`) and the predicted seconds per epoch."
     k = 2 if tta else 1
     epoch_s = n_train / train_img_s + k * n_val / eval_img_s + 1.
-    test_s = 10. + n_test / 200 + k * n_test / eval_img_s
+    test_s = _test_reserve(n_test) + k * n_test / eval_img_s
     return max(1, min(max_epochs, int(0.97 * (budget_s - test_s) / epoch_s))), epoch_s
 
 # %% ../nbs/03_train.ipynb #56815d6b
@@ -592,7 +592,7 @@ def run_training(args:argparse.Namespace, log=print) -> dict:
         args.epoch, args.planned = min(gather(epochs)), True
         log(f"time budget {args.time_budget:g} min: {args.epoch} epochs of about {epoch_s:.0f} s "
             f"(training {train_s * world:.0f} img/s measured{'' if args.epoch < MAX_EPOCHS else f'; at most {MAX_EPOCHS}'}); --epoch N sets them")
-    deadline = t_start + args.time_budget * 60 - _test_reserve(len(splits.test), args) if args.planned else None
+    deadline = t_start + args.time_budget * 60 - _test_reserve(len(splits.test)) if args.planned else None
     return fit(model, splits, out, args.epoch, args.batch_size, args.learning_rate, shuffle=args.shuffle,
                augment=args.augment, seed=args.seed, device=device, resume=args.resume, log=log, precision=args.precision,
                ema=args.ema, tta=args.tta, deadline=deadline,

@@ -201,9 +201,10 @@ def visualize_folder(data_folder,            # A folder of images (or one image 
             res = ex(xb)
             for j in range(len(xb)):
                 f, name, r = ds.files[i + j], names[i + j], unbatch(res, j)
-                job = (xb[j].clone(), {k: v.clone() for k, v in r.items()}, ex.classes, Path(f).name, out/name, dpi)
-                if pool: jobs.append(pool.submit(_render, job))
-                else: _render(job)
+                if pool:   # own copies: a slice would pickle the whole batch
+                    jobs.append(pool.submit(_render, (xb[j].clone(), {k: v.clone() for k, v in r.items()},
+                                                      ex.classes, Path(f).name, out/name, dpi)))
+                else: _render((xb[j], r, ex.classes, Path(f).name, out/name, dpi))
                 p, k = r['probs'].topk(min(3, len(ex.classes)))
                 rows.append(dict(file=str(f), figure=name, predicted=ex.classes[k[0]], probability=f'{p[0]:.4f}',
                                  top3='; '.join(f'{ex.classes[kk]} {pp:.3f}' for pp, kk in zip(p.tolist(), k.tolist()))))

@@ -12,13 +12,15 @@ split into many boxes, a machine-specific path in an output, an image without re
 screenshots of every page: its top and its first figure. Uses Debian's chromium (`apt-get install chromium`) through
 playwright.
 """
-import functools, http.server, json, os, re, shutil, sys, threading
+import functools, http.server, os, re, shutil, sys, threading
 from pathlib import Path
 from urllib.parse import urljoin, urlparse
 
 ROOT = Path(__file__).resolve().parents[1]
 SITE = ROOT/'_build'/'html'
 SHOTS = ROOT/'_build'/'screenshots'
+sys.path.insert(0, str(ROOT/'tools'))
+from docs import full_description, library_classes   # what the site builder itself uses
 
 
 def chromium():
@@ -44,27 +46,9 @@ TAUGHT = {'01_attention': ['class DenseAttention', 'class SpatialAttention', 'cl
 MACHINE_PATH = re.compile(r'(?<![\w.~])(/root/|/home/\w|/tmp/\w|/work/|/var/folders/|/Users/\w)')
 
 
-def library_classes():
-    import importlib, inspect
-    from attention_nb._modidx import d
-    out = set()
-    for mod in d['syms']:
-        m = importlib.import_module(mod)
-        out |= {n for n in getattr(m, '__all__', []) if inspect.isclass(getattr(m, n, None))}
-    return out
-
-
 def subtitles():
-    "Each chapter's `> summary` from its notebook, whole."
-    out = {}
-    for nb in (ROOT/'nbs').glob('[0-9]*.ipynb'):
-        for c in json.loads(nb.read_text())['cells']:
-            src = ''.join(c['source'])
-            if c['cell_type'] == 'markdown' and src.startswith('# '):
-                quote = [l[1:].strip() for l in src.splitlines() if l.startswith('>')]
-                if quote: out[nb.stem] = ' '.join(quote)
-                break
-    return out
+    "Each chapter's whole `> summary`, read from its notebook as the site builder reads it."
+    return {nb.stem: full_description(nb.stem) for nb in (ROOT/'nbs').glob('[0-9]*.ipynb')}
 
 
 def page_checks(page, name, classes, subtitle):

@@ -13,6 +13,8 @@ import json, re, shutil, subprocess, sys, textwrap
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT/'tools'))
+from tidy_outputs import tidy_outputs
 BOOK = ROOT/'_book'
 OUT = ROOT/'_build'
 
@@ -55,7 +57,7 @@ def clean_md(md, pages, ext='ipynb'):
     return md
 
 
-def _classes():
+def library_classes():
     "Names of the classes the library exports (show_doc renders their signatures with `def`)."
     import importlib, inspect
     from attention_nb._modidx import d
@@ -75,25 +77,6 @@ def clean_show_doc(md):
 
 
 CLASSES = set()
-
-
-def merge_streams(outputs):
-    "Consecutive stream outputs of the same name as one (a training log is one box, not one box per line)."
-    merged = []
-    for o in outputs:
-        if o.get('output_type') == 'stream' and merged and merged[-1].get('output_type') == 'stream' and merged[-1]['name'] == o['name']:
-            merged[-1] = dict(merged[-1], text=''.join(merged[-1]['text']) + ''.join(o['text']))
-        else: merged.append(o)
-    return merged
-
-
-def front_matter(raw):
-    "title and description from a Quarto front-matter raw cell."
-    meta = {}
-    for key in ('title', 'description', 'output-file'):
-        m = re.search(rf"^{key}:\s*(.*(?:\n  .*)*)", raw, re.M)
-        if m: meta[key] = ' '.join(s.strip() for s in m.group(1).splitlines()).strip().strip("'\"")
-    return meta
 
 
 def full_description(stem):
@@ -130,7 +113,7 @@ def convert(nb_path, pages):
         if cap: meta['figure'] = dict(caption=clean_md(cap, pages))
         if alt or cap: meta['image'] = dict(alt=alt or re.sub(r'[*_`$\\]', '', cap))
         outputs = []
-        for o in merge_streams(c.get('outputs', [])):
+        for o in tidy_outputs(c.get('outputs', [])):   # one box per stream, no machine paths
             o = dict(o)
             if 'data' in o:
                 data = dict(o['data'])
@@ -207,7 +190,7 @@ sphinx:
 
 def build(check_warnings=False):
     from nbdev.serve import proc_nbs
-    CLASSES.update(_classes())
+    CLASSES.update(library_classes())
     proc = proc_nbs(n_workers=1)
     missing = sorted({p.name for p in (ROOT/'nbs').glob('*.ipynb')} - {p.name for p in proc.glob('*.ipynb')})
     if missing: sys.exit(f"tools/docs.py: nbdev could not process {', '.join(missing)} (see the error above)")
