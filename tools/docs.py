@@ -79,6 +79,15 @@ def clean_show_doc(md):
 CLASSES = set()
 
 
+def front_matter(raw):
+    "title and description from a Quarto front-matter raw cell."
+    meta = {}
+    for key in ('title', 'description', 'output-file'):
+        m = re.search(rf"^{key}:\s*(.*(?:\n  .*)*)", raw, re.M)
+        if m: meta[key] = ' '.join(s.strip() for s in m.group(1).splitlines()).strip().strip("'\"")
+    return meta
+
+
 def full_description(stem):
     "The whole `> summary` under a notebook's title (nbdev's front matter keeps only its first line)."
     src = ROOT/'nbs'/f'{stem}.ipynb'
