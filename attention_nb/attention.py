@@ -9,7 +9,7 @@ from torch import nn
 
 # %% auto #0
 __all__ = ['GATES', 'ATTENTIONS', 'gate_fn', 'DenseAttention', 'SpatialAttention', 'ChannelAttention', 'NoAttention',
-           'SqueezeExcite', 'CBAM', 'make_attention', 'param_count']
+           'SqueezeExcite', 'CBAM', 'LearnToPayAttention', 'make_attention', 'param_count']
 
 # %% ../nbs/01_attention.ipynb #2e72ad1e
 GATES = ('sigmoid', 'softmax')
@@ -63,6 +63,7 @@ class ChannelAttention(nn.Module):
         m = gate_fn(self.v * torch.relu(self.W(h.mean((2, 3)))), self.gate)[..., None, None]
         return m * h * (h.shape[1] if self.gate == 'softmax' else 1), m
 
+# %% ../nbs/01_attention.ipynb #cc19171c
 class NoAttention(nn.Module):
     "The baseline: passes h through; its mask is all ones."
     def __init__(self, *args, **kwargs): super().__init__()
@@ -95,12 +96,44 @@ class CBAM(nn.Module):
         mc, ms = self.masks(h)
         return ms * mc * h, mc * ms
 
+# %% ../nbs/01_attention.ipynb #12f619bf
+class LearnToPayAttention(nn.Module):
+    "Learn to pay attention (Jetley et al. 2018): local features of several stages scored against a global feature, pooled."
+    def __init__(self, channels:int,             # C: channels of the final features h, and of the global feature g
+                 local_channels:tuple=(),       # C_s of the earlier stages attended besides h
+                 gate:str='softmax'):           # 'softmax' over positions (the paper) or 'sigmoid' with mean pooling
+        super().__init__()
+        gate_fn(torch.zeros(1, 1), gate)
+        self.gate = gate
+        self.proj = nn.ModuleList(nn.Conv2d(c, channels, 1, bias=False) for c in local_channels)   # P_s
+        self.u = nn.ModuleList(nn.Conv2d(channels, 1, 1) for _ in range(len(local_channels) + 1))   # u_s, b_s
+
+    def attend(self, h, *stages) -> tuple:
+        "Pooled descriptors g_s (B, C) and maps a_s (B, 1, H_s, W_s): one per earlier stage, then one for h."
+        if len(stages) != len(self.proj): raise ValueError(f"got {len(stages)} earlier stages for {len(self.proj)} projections")
+        g = h.mean((2, 3), keepdim=True)                         # the global query, (B, C, 1, 1)
+        pooled, maps = [], []
+        for l, u in zip([p(l) for p, l in zip(self.proj, stages)] + [h], self.u):
+            a = gate_fn(u(l + g), self.gate, start_dim=2)        # compatibility → weights over positions
+            pooled.append((a * l).sum((2, 3)) if self.gate == 'softmax' else (a * l).mean((2, 3)))
+            maps.append(a)
+        return pooled, maps
+
+    def weigh(self, h, a):
+        "The attended map: a ⊙ h, times HW with the softmax so that its mean over positions is the descriptor."
+        return a * h * (h.shape[2] * h.shape[3] if self.gate == 'softmax' else 1)
+
+    def forward(self, h, *stages):
+        a = self.attend(h, *stages)[1][-1]
+        return self.weigh(h, a), a
+
 # %% ../nbs/01_attention.ipynb #4fe95a0d
-ATTENTIONS = ('spatial', 'channel', 'dense', 'none', 'se', 'cbam')
+ATTENTIONS = ('spatial', 'channel', 'dense', 'none', 'se', 'cbam', 'ltpa')
 
 def make_attention(kind:str,      # One of `ATTENTIONS`
                    channels:int, height:int, width:int, # Shape of the feature maps it attends to
                    gate:str='sigmoid',                    # 'sigmoid' or 'softmax'
+                   local_channels:tuple=(),               # `ltpa` only: channels of the earlier stages it attends to
                   ) -> nn.Module:
     "An attention layer by name."
     if gate not in GATES: raise ValueError(f"gate={gate!r}: use one of {GATES}")
@@ -108,6 +141,7 @@ def make_attention(kind:str,      # One of `ATTENTIONS`
     if kind == 'spatial': return SpatialAttention(channels, gate)
     if kind == 'channel': return ChannelAttention(channels, gate)
     if kind == 'none': return NoAttention()
+    if kind == 'ltpa': return LearnToPayAttention(channels, local_channels, gate)
     if kind in ('se', 'cbam'):
         if gate != 'sigmoid': raise ValueError(f"gate={gate!r}: {kind} uses the sigmoid gate only")
         return SqueezeExcite(channels) if kind == 'se' else CBAM(channels)

@@ -58,28 +58,55 @@ class AttentionCNN(nn.Module):
         self.config = dict(num_classes=num_classes, img_size=img_size, img_depth=img_depth, attention=attention,
                            gate=gate, dropout=dropout, backbone=backbone)
         self.backbone = BACKBONES[backbone](img_depth, img_size)
-        with torch.no_grad(): c, h, w = self.backbone.eval()(torch.zeros(1, img_depth, img_size, img_size)).shape[1:]
-        self.backbone.train()
-        self.feature_shape = (c, h, w)
-        self.attention = make_attention(attention, c, h, w, gate)
-        if backbone == 'original':
+        # ltpa also reads the block before the last pooling (128×16×16 at 64 px): `features` returns it as a stage
+        pools = [i for i, m in enumerate(self.backbone) if isinstance(m, nn.MaxPool2d)]
+        self.taps = (pools[-1] - 1,) if attention == 'ltpa' else ()
+        with torch.no_grad(): h0, stages = self.eval().features(torch.zeros(1, img_depth, img_size, img_size))
+        self.train()
+        c, h, w = self.feature_shape = tuple(h0.shape[1:])
+        self.attention = make_attention(attention, c, h, w, gate, local_channels=tuple(s.shape[1] for s in stages))
+        if attention == 'ltpa':                                                          # concatenated descriptors
+            self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(c * (len(stages) + 1), num_classes))
+        elif backbone == 'original':
             self.head = nn.Sequential(nn.Flatten(), nn.Linear(c * h * w, 256), nn.ReLU(),   # the original's head
                                       nn.Dropout(dropout), nn.Linear(256, num_classes))
         else:
             self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(),                # global average pooling
                                       nn.Dropout(dropout), nn.Linear(c, num_classes))
 
+    def features(self, x) -> tuple:
+        "The backbone's final feature maps h (B, C, H, W), and the earlier stages' outputs in `taps` (`ltpa`)."
+        if not self.taps: return self.backbone(x), []
+        stages = []
+        for i, layer in enumerate(self.backbone):
+            x = layer(x)
+            if i in self.taps: stages.append(x)
+        return x, stages
+
     def forward(self, x):
         "Attended feature maps, raw feature maps and logits of images `x` (B, img_depth, S, S)."
-        h = self.backbone(x)
-        attended, _ = self.attention(h)
-        return attended, h, self.head(attended)
+        h, stages = self.features(x)
+        if not stages:
+            attended, _ = self.attention(h)
+            return attended, h, self.head(attended)
+        pooled, maps = self.attention.attend(h, *stages)   # ltpa: classify every stage's attention-pooled descriptor
+        return self.attention.weigh(h, maps[-1]), h, self.head(torch.cat(pooled, 1))
 
     def explain(self, x) -> dict:
-        "Everything `forward` computes, and the mask: keys 'features', 'mask', 'attended', 'logits'."
-        h = self.backbone(x)
-        attended, mask = self.attention(h)
-        return dict(features=h, mask=mask.expand_as(h), attended=attended, logits=self.head(attended))
+        """Everything `forward` computes, and the mask: keys 'features', 'mask', 'attended', 'logits'; also
+        'stage_masks' for `ltpa` (one (B, 1, H_s, W_s) map per stage), 'channel_mask' (B, C, 1, 1) for `cbam`, `se`,
+        `channel` and `none`, and 'spatial_mask' (B, 1, H, W) for `cbam`."""
+        h, stages = self.features(x)
+        if stages:
+            pooled, maps = self.attention.attend(h, *stages)
+            mask, logits, extra = maps[-1], self.head(torch.cat(pooled, 1)), dict(stage_masks=maps)
+            attended = self.attention.weigh(h, mask)
+        else:
+            attended, mask = self.attention(h)
+            logits = self.head(attended)
+            extra = dict(zip(('channel_mask', 'spatial_mask'), self.attention.masks(h))) if hasattr(self.attention, 'masks') \
+                else dict(channel_mask=mask) if mask.shape[2:] == (1, 1) else {}
+        return dict(features=h, mask=mask.expand_as(h), attended=attended, logits=logits, **extra)
 
 # %% ../nbs/02_model.ipynb #0a891485
 def count_params(img_size:int, attention:str='spatial', backbone:str='fast', num_classes:int=6, img_depth:int=3) -> dict:

@@ -4,16 +4,19 @@
 
 # %% ../nbs/06_results.ipynb #e6e4e245
 from __future__ import annotations
-import csv
+import csv, json, statistics
 from pathlib import Path
 import numpy as np
 import torch
 from PIL import Image
-from .data import mask_path
+from .data import mask_path, shared_data
+from .model import count_params
+from .train import cached_run, write_csv
 from .visualize import Explainer
 
 # %% auto #0
-__all__ = ['pointing_hit', 'energy_share', 'load_masks', 'localisation']
+__all__ = ['GRID_VARIANTS', 'pointing_hit', 'energy_share', 'load_masks', 'explainer_maps', 'localisation', 'faithfulness',
+           'grid_run', 'accuracy_grid', 'accuracy_summary', 'accuracy_table', 'pick_default']
 
 # %% ../nbs/06_results.ipynb #8bbb8ddf
 def pointing_hit(heat:np.ndarray, mask:np.ndarray) -> bool:
@@ -34,15 +37,116 @@ def load_masks(files:list, img_size:int) -> np.ndarray:
     return np.stack([np.asarray(Image.open(mask_path(f)).convert('L').resize((img_size, img_size), Image.NEAREST)) > 127
                      for f in files])
 
+def explainer_maps(res:dict) -> dict:
+    "The maps (B, S, S) of an `Explainer` result by the name the results tables use."
+    maps = {'attention mask': res['mask'], 'attended map': res['attention'], 'feature map': res['features']}
+    if 'stage_masks' in res: maps['stage-3 mask'] = res['stage_masks'][:, 0]   # ltpa's earlier, 16×16 stage
+    if 'gradcam' in res: maps['Grad-CAM'] = res['gradcam']
+    return maps
+
 def localisation(explainer:Explainer, images:torch.Tensor, masks:np.ndarray, batch_size:int=50) -> dict:
     "Mean pointing-game hit rate and energy share of each map kind over `images` (uint8 N×C×S×S)."
-    scores = {k: dict(pointing=[], energy=[]) for k in ('attention mask', 'attended map', 'feature map', 'Grad-CAM')}
+    scores = {}
+    for i in range(0, len(images), batch_size):
+        x = images[i:i + batch_size]
+        for k, v in explainer_maps(explainer(x)).items():
+            s = scores.setdefault(k, dict(pointing=[], energy=[]))
+            for j in range(len(x)):
+                s['pointing'].append(pointing_hit(v[j].numpy(), masks[i + j]))
+                s['energy'].append(energy_share(v[j].numpy(), masks[i + j]))
+    return {k: dict(pointing=float(np.mean(v['pointing'])), energy=float(np.mean(v['energy']))) for k, v in scores.items()}
+
+# %% ../nbs/06_results.ipynb #0bf11c10
+def faithfulness(explainer:Explainer, images:torch.Tensor, percentiles=(20, 40, 60, 80), batch_size:int=50,
+                 seed:int=0) -> dict:
+    "Mean ROAD score (pytorch-grad-cam's `ROADCombined`) of each map kind over `images` (uint8 N×C×S×S); flat maps skipped."
+    from pytorch_grad_cam.metrics.road import ROADCombined
+    from pytorch_grad_cam.utils.model_targets import ClassifierOutputSoftmaxTarget
+    from attention_nb.visualize import _Logits
+    road, model = ROADCombined(percentiles=list(percentiles)), _Logits(explainer.model).eval()
+    torch.manual_seed(seed)                                   # the imputer adds noise
+    scores = {}
     for i in range(0, len(images), batch_size):
         x = images[i:i + batch_size]
         res = explainer(x)
-        maps = {'attention mask': res['mask'], 'attended map': res['attention'], 'feature map': res['features'], 'Grad-CAM': res['gradcam']}
-        for k, v in maps.items():
-            for j in range(len(x)):
-                scores[k]['pointing'].append(pointing_hit(v[j].numpy(), masks[i + j]))
-                scores[k]['energy'].append(energy_share(v[j].numpy(), masks[i + j]))
-    return {k: dict(pointing=float(np.mean(v['pointing'])), energy=float(np.mean(v['energy']))) for k, v in scores.items()}
+        xn = ((x.float() / 255 - explainer.mean) / explainer.std).to(explainer.device)
+        targets = [ClassifierOutputSoftmaxTarget(int(k)) for k in res['probs'].argmax(1)]
+        for k, v in explainer_maps(res).items():
+            v = v.numpy().astype(np.float32)
+            lo, hi = v.min((1, 2), keepdims=True), v.max((1, 2), keepdims=True)
+            ok = (hi - lo)[:, 0, 0] > 1e-5 * np.maximum(np.abs(hi[:, 0, 0]), 1e-12)
+            if not ok.any(): continue
+            cams = (v - lo) / np.where(hi > lo, hi - lo, 1)
+            s = road(xn[ok], cams[ok], [t for t, o in zip(targets, ok) if o], model)
+            scores.setdefault(k, []).extend(np.asarray(s).reshape(-1).tolist())
+    return {k: float(np.mean(v)) for k, v in scores.items()}
+
+# %% ../nbs/06_results.ipynb #c523571a
+GRID_VARIANTS = {'none': dict(attention='none'), 'spatial': dict(attention='spatial'),          # variant: its flags
+                 'spatial-softmax': dict(attention='spatial', gate='softmax'), 'channel': dict(attention='channel'),
+                 'se': dict(attention='se'), 'cbam': dict(attention='cbam'),
+                 'ltpa': dict(attention='ltpa', gate='softmax')}                                   # the paper's softmax
+
+def grid_run(data_folder, variant:str, seed:int, epoch:int|None=15, img_size:int=64, log=lambda s: None) -> dict:
+    "Train (or reuse, `cached_run`) one run of the grid; its CSV row. `epoch=None` uses the defaults' time-budget plan."
+    flags = dict(img_size=img_size, seed=seed, **GRID_VARIANTS[variant])
+    if epoch: flags['epoch'] = epoch
+    run = cached_run(data_folder, log=log, **flags)
+    tm = json.loads((run/'test_metrics.json').read_text())
+    hist = list(csv.DictReader(open(run/'metrics.csv')))
+    return dict(dataset=Path(data_folder).name, variant=variant, attention=flags['attention'],
+                gate=flags.get('gate', 'sigmoid'), seed=seed, epochs=len(hist), test_acc=tm['test_acc'],
+                val_acc=tm['val_acc'], best_epoch=tm['best_epoch'],
+                params=count_params(img_size, flags['attention'])['total_params'],
+                img_per_s=round(statistics.median(float(r['img_per_s']) for r in hist), 1))
+
+def accuracy_grid(data:str, variants, seeds, epoch:int|None=15, csv_path=None, log=lambda s: None) -> list:
+    "Every variant × seed on `../shared/data/<data>` (seed-major, so a cut-short grid stays balanced); rows merged into `csv_path` after each run."
+    folder = shared_data(data)
+    if folder is None: raise FileNotFoundError(f"../shared/data/{data} not found: the grid needs it")
+    old = list(csv.DictReader(open(csv_path))) if csv_path and Path(csv_path).exists() else []
+    rows = []
+    for seed in seeds:
+        for v in variants:
+            log(f'{data}: {v}, seed {seed}')
+            rows.append(grid_run(folder, v, seed, epoch, log=log))
+            if csv_path:
+                done = {(r['dataset'], r['variant'], str(r['seed'])) for r in rows}
+                keep = [r for r in old if r.get('dataset') and (r['dataset'], r['variant'], r['seed']) not in done]
+                write_csv(keep + rows, csv_path)
+    return rows
+
+# %% ../nbs/06_results.ipynb #1587f1d0
+def accuracy_summary(rows:list, baseline:str='none') -> dict:
+    "Per variant: mean and std of test accuracy over seeds, difference from `baseline` and its standard error."
+    out = {}
+    for v in dict.fromkeys(r['variant'] for r in rows):
+        r = [x for x in rows if x['variant'] == v]
+        accs = [float(x['test_acc']) for x in r]
+        out[v] = dict(mean=statistics.mean(accs), std=statistics.stdev(accs) if len(accs) > 1 else float('nan'),
+                      n=len(accs), accs=accs, params=int(r[0]['params']),
+                      img_per_s=statistics.median(float(x['img_per_s']) for x in r))
+    b = out.get(baseline)
+    for s in out.values():
+        if b is None: continue
+        s['diff'] = s['mean'] - b['mean']
+        s['se'] = (s['std'] ** 2 / s['n'] + b['std'] ** 2 / b['n']) ** 0.5
+    return out
+
+def accuracy_table(summary:dict, baseline:str='none') -> str:
+    "A markdown table of `accuracy_summary`."
+    n = max(s['n'] for s in summary.values())
+    lines = [f'| variant | test accuracy (mean ± std, {n} seeds) | minus `{baseline}`: points (standard errors) | per seed '
+             '| parameters | training images/s |', '|---|---|---|---|---|---|']
+    for v, s in summary.items():
+        gap = '' if v == baseline or 'diff' not in s else f"{100 * s['diff']:+.1f} ({s['diff'] / s['se']:+.1f})"
+        lines.append(f"| `{v}` | {100 * s['mean']:.1f} ± {100 * s['std']:.1f} % | {gap} | "
+                     f"{', '.join(f'{100 * a:.1f}' for a in s['accs'])} | {s['params']:,} | {s['img_per_s']:.0f} |")
+    return '\n'.join(lines)
+
+def pick_default(summary:dict, localisation:dict|None=None, baseline:str='none') -> str:
+    "The most accurate variant not worse than `baseline` (mean at least the baseline's); ties (within 0.1 point) broken by `localisation`."
+    ok = {v: s for v, s in summary.items() if s['mean'] >= summary[baseline]['mean']}
+    best = max(s['mean'] for s in ok.values())
+    tied = [v for v, s in ok.items() if best - s['mean'] < 0.001]
+    return max(tied, key=lambda v: (localisation or {}).get(v, 0))

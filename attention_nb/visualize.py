@@ -17,8 +17,8 @@ from .train import (CKPT_NAME, CheckpointError, _Parser, _atomic_write, _positiv
                                 pick_device, str2bool, write_csv)
 
 # %% auto #0
-__all__ = ['merge_channels', 'upsample', 'overlay', 'Explainer', 'explain_figure', 'unbatch', 'output_names', 'visualize_folder',
-           'visualize_parser', 'main']
+__all__ = ['merge_channels', 'upsample', 'overlay', 'Explainer', 'mask_panels', 'explain_figure', 'unbatch', 'output_names',
+           'visualize_folder', 'visualize_parser', 'main']
 
 # %% ../nbs/04_visualize.ipynb #a79e480e
 def merge_channels(maps:torch.Tensor,  # Feature maps (B, C, H, W)
@@ -84,26 +84,41 @@ class Explainer:
     def img_size(self): return self.model.config['img_size']
 
     def __call__(self, images:torch.Tensor) -> dict:
-        "Explain uint8 images (B, C, S, S): probs (B, K) and maps (B, S, S) 'features', 'attention', 'mask', 'gradcam'."
+        """Explain uint8 images (B, C, S, S): probs (B, K) and maps (B, S, S) 'features', 'attention', 'mask', 'gradcam';
+        per design also 'stage_masks' (B, stages, S, S), 'spatial_mask' (B, S, S) and 'channel_mask' (B, C)."""
         x = ((images.float() / 255 - self.mean) / self.std).to(self.device)
         with torch.no_grad(): out = self.model.explain(x)
         s = images.shape[-1]
         res = dict(probs=out['logits'].float().softmax(1).cpu())
         for k, v in (('features', out['features']), ('attention', out['attended']), ('mask', out['mask'])):
             res[k] = upsample(merge_channels(v.float().cpu(), self.mask_how if k == 'mask' else self.how), s)
+        if 'stage_masks' in out:    # ltpa: one map per attended stage, (B, stages, S, S)
+            res['stage_masks'] = torch.stack([upsample(m[:, 0].float().cpu(), s) for m in out['stage_masks']], 1)
+        if 'spatial_mask' in out: res['spatial_mask'] = upsample(out['spatial_mask'][:, 0].float().cpu(), s)   # cbam
+        if 'channel_mask' in out: res['channel_mask'] = out['channel_mask'][:, :, 0, 0].float().cpu()        # (B, C)
         if self.cam is not None:
             res['gradcam'] = torch.from_numpy(self.cam(input_tensor=x, targets=None)).float()
         return res
 
 # %% ../nbs/04_visualize.ipynb #ad64ae2e
+def mask_panels(res:dict) -> list:
+    "A design's own views of its mask, as (title, data, kind): kind 'map' (S, S) or 'weights' (C,), plotted sorted."
+    if 'stage_masks' in res:                                                  # ltpa: one map per attended stage
+        n = res['stage_masks'].shape[0]
+        return [(f"ltpa mask, {'final' if i == n - 1 else 'earlier'} stage", res['stage_masks'][i], 'map') for i in range(n)]
+    if 'spatial_mask' in res:                                                 # cbam: where, then which channels
+        return [('cbam spatial mask', res['spatial_mask'], 'map'), ('cbam channel weights', res['channel_mask'], 'weights')]
+    if 'channel_mask' in res:                                                 # se, channel; none has all ones
+        return [] if bool((res['channel_mask'] == 1).all()) else [('channel weights', res['channel_mask'], 'weights')]
+    return [('attention mask', res['mask'], 'map')]                           # spatial, dense: channel-merged
+
 def explain_figure(image:torch.Tensor,   # One uint8 image (C, S, S)
                    res:dict,             # One image's slice of an `Explainer` result (see `unbatch`)
                    classes:list,
                    title:str|None=None,  # Prefix of the title, e.g. the file name
                    alpha:float=0.5,
                    fig=None):            # A figure from an earlier call: redrawn with this image's data (fast)
-    "A matplotlib `Figure`: input; CNN and attention maps on one colour scale, and their overlays; Grad-CAM."
-    from matplotlib.figure import Figure
+    "A matplotlib `Figure`: input; CNN and attention maps on one colour scale, and their overlays; Grad-CAM; the mask."
     img = image.permute(1, 2, 0).float().numpy() / 255
     if img.shape[-1] == 1: img = img[..., 0]
     feat, att = res['features'].numpy(), res['attention'].numpy()
@@ -113,24 +128,32 @@ def explain_figure(image:torch.Tensor,   # One uint8 image (C, S, S)
     titles = ['input', 'CNN feature map', 'attention feature map', 'CNN heat map', 'attention heat map']
     if 'gradcam' in res:
         panels.append(overlay(img, res['gradcam'].numpy(), alpha, vmin=0, vmax=1)); titles.append(f'Grad-CAM: {classes[k]}')
-    if fig is None or len(getattr(fig, '_explain', {}).get('ims', ())) != len(panels):
-        fig = _explain_layout(panels, titles, lo, hi)
+    masks = mask_panels(res)
+    shape = (len(panels), tuple(kind for _, _, kind in masks))
+    if fig is None or getattr(fig, '_explain', {}).get('shape') != shape:
+        fig = _explain_layout(panels, titles, lo, hi, masks)
     e = fig._explain
     for i, (im, p, t) in enumerate(zip(e['ims'], panels, titles)):   # only the data changes
         im.set_data(p); e['axs'][i].set_title(t, fontsize=12)
         if i in (1, 2): im.set_clim(lo, hi)
+    for artist, (t, v, kind) in zip(e['masks'], masks):
+        v = v.numpy()
+        if kind == 'map': artist.set_data(v); artist.set_clim(float(v.min()), float(v.max()))
+        else:
+            artist.set_ydata(np.sort(v)[::-1]); artist.axes.set_ylim(0, max(float(v.max()), 1e-6) * 1.05)
     e['suptitle'].set_text(f"{title + ': ' if title else ''}predicted {classes[k]} ({float(res['probs'][k]):.1%})")
     return fig
 
-def _explain_layout(panels, titles, lo, hi):
-    "The figure's axes, images and colour bars, built once: maps on the first row, overlays on the second."
+def _explain_layout(panels, titles, lo, hi, masks=()):
+    "The figure's axes, images and colour bars, built once: maps on the first row, overlays on the second, the mask's views on the right."
     from matplotlib.figure import Figure
     from matplotlib.cm import ScalarMappable
     from matplotlib.colors import Normalize
-    cam = len(panels) > 5
-    fig = Figure(figsize=(8.4, 6.1))
-    gs = fig.add_gridspec(2, 4, width_ratios=[1, 1, 1, 0.06], wspace=0.06, hspace=0.16,
-                          left=0.01, right=0.92, bottom=0.02, top=0.89)
+    cam, extra = len(panels) > 5, bool(masks)
+    fig = Figure(figsize=(11.8 if extra else 8.4, 6.1))
+    ratios = [1, 1, 1, 0.06] + ([0.22, 1, 0.06] if extra else [])
+    gs = fig.add_gridspec(2, len(ratios), width_ratios=ratios, wspace=0.06, hspace=0.16,
+                          left=0.01, right=0.91 if extra else 0.92, bottom=0.07 if extra else 0.02, top=0.89)
     axs = [fig.add_subplot(gs[r, c]) for r, c in ((0, 0), (0, 1), (0, 2), (1, 0), (1, 1), (1, 2))[:len(panels)]]
     ims = []
     for i, (a, p) in enumerate(zip(axs, panels)):
@@ -141,7 +164,17 @@ def _explain_layout(panels, titles, lo, hi):
     if cam:
         cam_cax = fig.add_subplot(gs[1, 3]); cam_cax.set_title('CAM', fontsize=10)
         fig.colorbar(ScalarMappable(Normalize(0, 1), 'jet'), cax=cam_cax); cam_cax.tick_params(labelsize=10)
-    fig._explain = dict(ims=ims, axs=axs, suptitle=fig.suptitle('', fontsize=13))
+    artists = []
+    for r, (t, v, kind) in enumerate(masks):   # the design's mask: its own scale and colour bar
+        a = fig.add_subplot(gs[r, 5]); v = v.numpy(); a.set_title(t, fontsize=12)
+        if kind == 'map':
+            artists.append(a.imshow(v, cmap='magma')); a.set_xticks([]); a.set_yticks([])
+            mc = fig.add_subplot(gs[r, 6]); fig.colorbar(artists[-1], cax=mc, format='%.3g'); mc.tick_params(labelsize=9)
+        else:
+            artists.append(a.plot(np.sort(v)[::-1], color='C3')[0]); a.set_xlabel('channel, by weight', fontsize=10)
+            a.tick_params(labelsize=9); a.set_box_aspect(1)
+    fig._explain = dict(ims=ims, axs=axs, masks=artists, shape=(len(panels), tuple(k for _, _, k in masks)),
+                        suptitle=fig.suptitle('', fontsize=13))
     return fig
 
 def unbatch(res:dict, i:int) -> dict:

@@ -29,6 +29,8 @@ class ChannelCache:
         if self.image.shape[-1] == 1: self.image = self.image[..., 0]
         self.features, self.mask, self.attended = (out[k][0].float().numpy() for k in ('features', 'mask', 'attended'))
         self.merged = {k: upsample(merge_channels(out[k].float()), s)[0].numpy() for k in ('features', 'attended')}
+        # a sigmoid mask lives in (0, 1); a softmax one (ltpa, --gate softmax) sums to 1, so scale to its largest value
+        self.mask_max = 1. if model.config['gate'] == 'sigmoid' else float(self.mask.max())
         self.weight = self.mask.reshape(len(self.mask), -1).mean(1)       # mean attention weight per channel
         self.order = np.argsort(-self.weight, kind='stable')               # most attended first
         self.rank = np.empty_like(self.order); self.rank[self.order] = np.arange(len(self.order))
@@ -57,7 +59,7 @@ class ChannelView:
         for a, t in zip(self.axes, self.PANELS): a.set_xticks([]); a.set_yticks([]); a.set_title(t, fontsize=13)
         self.title = self.fig.suptitle('', fontsize=13)
         self.fig.subplots_adjust(left=0.01, right=0.97, bottom=0.03, top=0.78, wspace=0.25)
-        for i in (1, 2, 4):   # colour bars: the mask (0 to 1), one channel's activation, the merged maps
+        for i in (1, 2, 4):   # colour bars: the mask, one channel's activation, the merged maps
             cb = self.fig.colorbar(self.ims[i], ax=self.axes[i], fraction=0.046, pad=0.02); cb.ax.tick_params(labelsize=9)
 
     def draw(self, cache:ChannelCache,
@@ -69,7 +71,7 @@ class ChannelView:
         c = int(cache.order[channel]) if by_attention else int(channel)
         f, m, a = cache.features[c], cache.mask[c], cache.attended[c]
         hi = float(max(f.max(), a.max(), 1e-6))
-        for im, data, lim in ((self.ims[0], f, (0, hi)), (self.ims[1], m, (0, 1)), (self.ims[2], a, (0, hi))):
+        for im, data, lim in ((self.ims[0], f, (0, hi)), (self.ims[1], m, (0, cache.mask_max)), (self.ims[2], a, (0, hi))):
             im.set_data(data); im.set_clim(*lim)
         mf, ma = cache.merged['features'], cache.merged['attended']
         lo, top = float(min(mf.min(), ma.min())), float(max(mf.max(), ma.max()))

@@ -1,0 +1,26 @@
+#!/usr/bin/env python
+"""Issue 12's accuracy grid: every attention variant × seeds on one data set, same budget for all, each finished run
+cached (`cached_run`), the CSV rewritten after every run so a cut-short grid keeps what it finished.
+
+    .venv/bin/python bench/grid.py                                   # intel-scenes-mini, 7 variants × 5 seeds, 15 epochs
+    .venv/bin/python bench/grid.py --data intel-scenes-128 --variants none spatial-softmax cbam --seeds 0 1 2 --epoch 0
+
+`--epoch 0` uses the defaults' time-budget plan. The same runs are what chapter 06 reads (`attention_nb.results`).
+"""
+import argparse, sys
+from pathlib import Path
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+def main():
+    from attention_nb.results import GRID_VARIANTS, accuracy_grid
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument('--data', default='intel-scenes-mini')
+    p.add_argument('--variants', nargs='+', default=list(GRID_VARIANTS))
+    p.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2, 3, 4])
+    p.add_argument('--epoch', type=int, default=15)
+    p.add_argument('--csv', default=None, help='default: nbs/results/intel_accuracy.csv')
+    a = p.parse_args()
+    out = Path(a.csv or Path(__file__).resolve().parents[1]/'nbs'/'results'/'intel_accuracy.csv')
+    accuracy_grid(a.data, a.variants, a.seeds, a.epoch or None, csv_path=out, log=lambda s: print(s, flush=True))
+
+if __name__ == '__main__': main()
