@@ -98,7 +98,7 @@ class CBAM(nn.Module):
 
 # %% ../nbs/01_attention.ipynb #12f619bf
 class LearnToPayAttention(nn.Module):
-    "Learn to pay attention (Jetley et al. 2018): local features of several stages scored against a global feature, pooled."
+    "Learn to pay attention (Jetley et al. 2018): stages' local features scored against a global one, then pooled."
     def __init__(self, channels:int,             # C: channels of the final features h, and of the global feature g
                  local_channels:tuple=(),       # C_s of the earlier stages attended besides h
                  gate:str='softmax'):           # 'softmax' over positions (the paper) or 'sigmoid' with mean pooling
@@ -106,11 +106,12 @@ class LearnToPayAttention(nn.Module):
         gate_fn(torch.zeros(1, 1), gate)
         self.gate = gate
         self.proj = nn.ModuleList(nn.Conv2d(c, channels, 1, bias=False) for c in local_channels)   # P_s
-        self.u = nn.ModuleList(nn.Conv2d(channels, 1, 1) for _ in range(len(local_channels) + 1))   # u_s, b_s
+        self.u = nn.ModuleList(nn.Conv2d(channels, 1, 1, bias=False) for _ in range(len(local_channels) + 1))   # u_s
 
     def attend(self, h, *stages) -> tuple:
         "Pooled descriptors g_s (B, C) and maps a_s (B, 1, H_s, W_s): one per earlier stage, then one for h."
-        if len(stages) != len(self.proj): raise ValueError(f"got {len(stages)} earlier stages for {len(self.proj)} projections")
+        if len(stages) != len(self.proj):
+            raise ValueError(f"got {len(stages)} earlier stages for {len(self.proj)} projections")
         g = h.mean((2, 3), keepdim=True)                         # the global query, (B, C, 1, 1)
         pooled, maps = [], []
         for l, u in zip([p(l) for p, l in zip(self.proj, stages)] + [h], self.u):

@@ -19,8 +19,8 @@ from tqdm.auto import tqdm
 __all__ = ['IMG_EXTS', 'SPLIT_LAYOUTS', 'DEMO_CLASSES', 'HARD_COLOURS', 'DataError', 'is_image_file', 'list_images',
            'write_image', 'find_splits', 'class_folders', 'find_classes', 'open_image', 'decode_images', 'cache_dir',
            'atomic_save', 'cached_decode', 'ImageSet', 'load_split', 'load_folder', 'stratified_split', 'Splits',
-           'channel_stats', 'load_data', 'Loader', 'demo_image', 'hard_image', 'default_demo_path', 'mask_path',
-           'make_demo_data', 'shared_data']
+           'channel_stats', 'load_data', 'Loader', 'demo_image', 'default_demo_path', 'mask_path', 'make_demo_data',
+           'hard_image', 'shared_data']
 
 # %% ../nbs/00_data.ipynb #e8de6f3b
 class DataError(ValueError):
@@ -356,39 +356,6 @@ def demo_image(kind:str,            # One of `DEMO_CLASSES`
         (d.ellipse if kind == 'circle' else d.rectangle if kind == 'square' else d.polygon)(xy, fill=fill)
     return im, mask
 
-# %% ../nbs/00_data.ipynb #b5fa880d
-HARD_COLOURS = ((40, 190, 40), (40, 90, 230), (230, 220, 40), (40, 210, 210), (225, 225, 225))   # never red
-
-def hard_image(kind:str,            # One of `DEMO_CLASSES`: the shape of the single red object
-               img_size:int=64,
-               rng:np.random.Generator|None=None,
-              ) -> tuple[Image.Image, Image.Image]: # the RGB image and its 'L' mask (255 inside the red object)
-    "Draw one hard demo image: a red shape of class `kind` among 6–9 shapes of every kind in other colours."
-    rng = rng or np.random.default_rng()
-    S = img_size
-    yy, xx = np.mgrid[0:S, 0:S] / S
-    f, a = rng.uniform(3, 9), rng.uniform(0, np.pi)   # stripes at a random angle, plus noise
-    tex = 40 * np.sin(2 * np.pi * f * (xx * np.cos(a) + yy * np.sin(a)))[..., None] + rng.normal(0, 18, (S, S, 3))
-    im = Image.fromarray((rng.uniform(70, 150, 3) + tex).clip(0, 255).astype(np.uint8))
-    draw, mask = ImageDraw.Draw(im), Image.new('L', (S, S), 0)
-    placed = []                                       # (cx, cy, r) of the shapes drawn so far: no overlaps
-    n = int(rng.integers(6, 10))
-    for i in range(n + 1):                            # n distractors, then the red target
-        for _ in range(100):
-            r = rng.uniform(S / 14, S / 10)
-            cx, cy = rng.uniform(r + 1, S - r - 1, 2)
-            if all((cx - x) ** 2 + (cy - y) ** 2 > (r + q + 2) ** 2 for x, y, q in placed): break
-        else: continue                                # no room left for this distractor
-        placed.append((cx, cy, r))
-        target = i == n
-        k = kind if target else DEMO_CLASSES[int(rng.integers(len(DEMO_CLASSES)))]
-        colour = (int(rng.integers(200, 256)), *rng.integers(0, 50, 2).tolist()) if target else \
-                 tuple(int(v) for v in np.clip(np.array(HARD_COLOURS[int(rng.integers(len(HARD_COLOURS)))]) + rng.integers(-20, 21, 3), 0, 255))
-        for d, fill in ((draw, colour), (ImageDraw.Draw(mask), 255)) if target else ((draw, colour),):
-            xy = _shape_xy(k, cx, cy, r)
-            (d.ellipse if k == 'circle' else d.rectangle if k == 'square' else d.polygon)(xy, fill=fill)
-    return im, mask
-
 # %% ../nbs/00_data.ipynb #fcf55178
 def default_demo_path(img_size:int=64, seed:int=0, hard:bool=False) -> Path:
     "Where `make_demo_data` writes by default: inside `cache_dir()`."
@@ -428,6 +395,41 @@ def make_demo_data(path=None,           # Destination; default: `default_demo_pa
     shutil.rmtree(path, ignore_errors=True)
     os.replace(tmp, path)
     return path
+
+# %% ../nbs/00_data.ipynb #b5fa880d
+HARD_COLOURS = ((40, 190, 40), (40, 90, 230), (230, 220, 40), (40, 210, 210), (225, 225, 225))   # never red
+
+def hard_image(kind:str,            # One of `DEMO_CLASSES`: the shape of the single red object
+               img_size:int=64,
+               rng:np.random.Generator|None=None,
+              ) -> tuple[Image.Image, Image.Image]: # the RGB image and its 'L' mask (255 inside the red object)
+    "Draw one hard demo image: a red shape of class `kind` among 6–9 shapes of every kind in other colours."
+    rng = rng or np.random.default_rng()
+    S = img_size
+    yy, xx = np.mgrid[0:S, 0:S] / S
+    f, a = rng.uniform(3, 9), rng.uniform(0, np.pi)   # stripes at a random angle, plus noise
+    tex = 40 * np.sin(2 * np.pi * f * (xx * np.cos(a) + yy * np.sin(a)))[..., None] + rng.normal(0, 18, (S, S, 3))
+    im = Image.fromarray((rng.uniform(70, 150, 3) + tex).clip(0, 255).astype(np.uint8))
+    draw, mask = ImageDraw.Draw(im), Image.new('L', (S, S), 0)
+    placed = []                                       # (cx, cy, r) of the shapes drawn so far: no overlaps
+    n = int(rng.integers(6, 10))
+    for i in range(n + 1):                            # n distractors, then the red target
+        for _ in range(100):
+            r = rng.uniform(S / 14, S / 10)
+            cx, cy = rng.uniform(r + 1, S - r - 1, 2)
+            if all((cx - x) ** 2 + (cy - y) ** 2 > (r + q + 2) ** 2 for x, y, q in placed): break
+        else: continue                                # no room left for this distractor
+        placed.append((cx, cy, r))
+        target = i == n
+        k = kind if target else DEMO_CLASSES[int(rng.integers(len(DEMO_CLASSES)))]
+        if target: colour = (int(rng.integers(200, 256)), *rng.integers(0, 50, 2).tolist())
+        else:
+            base = np.array(HARD_COLOURS[int(rng.integers(len(HARD_COLOURS)))])
+            colour = tuple(int(v) for v in np.clip(base + rng.integers(-20, 21, 3), 0, 255))
+        for d, fill in ((draw, colour), (ImageDraw.Draw(mask), 255)) if target else ((draw, colour),):
+            xy = _shape_xy(k, cx, cy, r)
+            (d.ellipse if k == 'circle' else d.rectangle if k == 'square' else d.polygon)(xy, fill=fill)
+    return im, mask
 
 # %% ../nbs/00_data.ipynb #7f41e012
 def shared_data(name:str='intel-scenes-mini') -> Path|None:

@@ -104,8 +104,8 @@ class AttentionCNN(nn.Module):
         else:
             attended, mask = self.attention(h)
             logits = self.head(attended)
-            extra = dict(zip(('channel_mask', 'spatial_mask'), self.attention.masks(h))) if hasattr(self.attention, 'masks') \
-                else dict(channel_mask=mask) if mask.shape[2:] == (1, 1) else {}
+            if hasattr(self.attention, 'masks'): extra = dict(zip(('channel_mask', 'spatial_mask'), self.attention.masks(h)))
+            else: extra = dict(channel_mask=mask) if mask.shape[2:] == (1, 1) else {}
         return dict(features=h, mask=mask.expand_as(h), attended=attended, logits=logits, **extra)
 
 # %% ../nbs/02_model.ipynb #0a891485

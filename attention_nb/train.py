@@ -21,12 +21,12 @@ from .attention import ATTENTIONS, GATES
 
 # %% auto #0
 __all__ = ['PRECISIONS', 'CKPT_FORMAT', 'CKPT_VERSION', 'CKPT_NAME', 'STATE_NAME', 'PRETRAINED', 'METRIC_FIELDS', 'MAX_EPOCHS',
-           'EMA_DECAY', 'TTA', 'RESUMED_FLAGS', 'pick_device', 'cpu_has_bf16', 'pick_precision', 'autocast',
-           'dist_info', 'agree', 'gather', 'CheckpointError', 'save_checkpoint', 'load_checkpoint', 'pretrained_path',
-           'load_pretrained', 'shrink_checkpoint', 'TrainingDiverged', 'train_one_epoch', 'confusion_matrix',
-           'predict_proba', 'evaluate', 'GracefulStop', 'write_csv', 'write_metrics', 'plot_curves', 'plot_confusion',
-           'ema_update', 'fit', 'test_best', 'measure_speed', 'plan_epochs', 'str2bool', 'train_parser',
-           'init_distributed', 'run_training', 'one_line_warnings', 'main', 'cached_run']
+           'EMA_DECAY', 'TTA', 'RESUMED_FLAGS', 'pick_device', 'cpu_has_bf16', 'pick_precision', 'pick_gate',
+           'autocast', 'dist_info', 'agree', 'gather', 'CheckpointError', 'save_checkpoint', 'load_checkpoint',
+           'pretrained_path', 'load_pretrained', 'shrink_checkpoint', 'TrainingDiverged', 'train_one_epoch',
+           'confusion_matrix', 'predict_proba', 'evaluate', 'GracefulStop', 'write_csv', 'write_metrics', 'plot_curves',
+           'plot_confusion', 'ema_update', 'fit', 'test_best', 'measure_speed', 'plan_epochs', 'str2bool',
+           'train_parser', 'init_distributed', 'run_training', 'one_line_warnings', 'main', 'cached_run']
 
 # %% ../nbs/03_train.ipynb #e75aeed9
 def pick_device(name:str='auto') -> torch.device:
@@ -55,6 +55,12 @@ def pick_precision(name:str, device) -> str:
     if name != 'auto': return name
     if cuda: return 'bf16' if torch.cuda.is_bf16_supported() else 'fp16'
     return 'bf16' if cpu_has_bf16() else 'fp32'
+
+def pick_gate(gate:str, attention:str) -> str:
+    "The gate `gate` names; 'auto' is the design's own: the softmax for `ltpa` (as in its paper), else the sigmoid."
+    if gate == 'auto': return 'softmax' if attention == 'ltpa' else 'sigmoid'
+    if gate not in GATES: raise ValueError(f"--gate {gate}: use auto or one of {', '.join(GATES)}")
+    return gate
 
 def autocast(device, precision:str):
     "The autocast context of `precision` on `device` ('fp32': a no-op)."
@@ -515,8 +521,9 @@ def train_parser(prog='attention_nb_train') -> argparse.ArgumentParser:
     a('--shuffle', type=str2bool, default=True, metavar='{true,false}', help='reshuffle the training images every epoch')
     a('--device', default='auto', choices=('auto', 'gpu', 'cpu'), help='gpu uses CUDA where present, else the CPU with a notice')
     a('--model_save_path', default='models', help=f'run folder: {CKPT_NAME}, metrics.csv, figures')
-    a('--attention', default='spatial', choices=ATTENTIONS, help="soft attention variant; 'dense' is the original, 'none' the baseline, 'se' and 'cbam' the published designs")
-    a('--gate', default='sigmoid', choices=GATES, help='squashing function of the attention mask')
+    a('--attention', default='spatial', choices=ATTENTIONS, help="soft attention variant; 'dense' is the original, 'none' the baseline, 'se', 'cbam' and 'ltpa' the published designs")
+    a('--gate', default='auto', choices=('auto',) + GATES,
+      help="squashing function of the attention mask; auto: the design's own (softmax for ltpa, sigmoid for the rest)")
     a('--backbone', default='fast', choices=('fast', 'original'), help="convolutional backbone; 'original' is the tutorial's network")
     a('--val_fraction', type=float, default=0.1, help='share of train held out to choose the best epoch (test never chooses)')
     a('--seed', type=int, default=0, help='seed of weights, validation split, shuffling and augmentation')
@@ -572,6 +579,7 @@ def run_training(args:argparse.Namespace, log=print) -> dict:
     if args.num_classes is not None and args.num_classes != len(classes):
         raise DataError(f"--num_classes {args.num_classes}, but {data} has {len(classes)} class folders ({', '.join(classes)}): pass --num_classes {len(classes)} or omit it")
     args.precision = pick_precision(args.precision, device)   # stored resolved, so a resumed run keeps it
+    args.gate = pick_gate(args.gate, args.attention)
     model_kw = dict(num_classes=len(classes), img_size=args.img_size, img_depth=args.img_depth, attention=args.attention,
                     gate=args.gate, dropout=args.dropout_rate, backbone=args.backbone)
     torch.manual_seed(args.seed)
@@ -638,6 +646,7 @@ def cached_run(data_folder=None,    # A data folder; None trains on the demo dat
     args = p.parse_args(argv + ['--model_save_path', str(out_dir)])
     state = Path(out_dir)/STATE_NAME
     args.precision = pick_precision(args.precision, pick_device(args.device))
+    args.gate = pick_gate(args.gate, args.attention)
     want = {k: getattr(args, k) for k in RESUMED_FLAGS if k not in ('planned', 'time_budget')}
     defaults = {k: p.get_default(k) for k in RESUMED_FLAGS}   # runs saved before a flag existed used its default:
     defaults.update(precision='fp32', ema=0., tta=False, planned=False)   # float32, no weight average, no TTA

@@ -105,9 +105,11 @@ def mask_panels(res:dict) -> list:
     "A design's own views of its mask, as (title, data, kind): kind 'map' (S, S) or 'weights' (C,), plotted sorted."
     if 'stage_masks' in res:                                                  # ltpa: one map per attended stage
         n = res['stage_masks'].shape[0]
-        return [(f"ltpa mask, {'final' if i == n - 1 else 'earlier'} stage", res['stage_masks'][i], 'map') for i in range(n)]
+        return [(f"ltpa mask, {'final' if i == n - 1 else 'earlier'} stage", res['stage_masks'][i], 'map')
+                for i in range(n)]
     if 'spatial_mask' in res:                                                 # cbam: where, then which channels
-        return [('cbam spatial mask', res['spatial_mask'], 'map'), ('cbam channel weights', res['channel_mask'], 'weights')]
+        return [('cbam spatial mask', res['spatial_mask'], 'map'),
+                ('cbam channel weights', res['channel_mask'], 'weights')]
     if 'channel_mask' in res:                                                 # se, channel; none has all ones
         return [] if bool((res['channel_mask'] == 1).all()) else [('channel weights', res['channel_mask'], 'weights')]
     return [('attention mask', res['mask'], 'map')]                           # spatial, dense: channel-merged
@@ -145,7 +147,7 @@ def explain_figure(image:torch.Tensor,   # One uint8 image (C, S, S)
     return fig
 
 def _explain_layout(panels, titles, lo, hi, masks=()):
-    "The figure's axes, images and colour bars, built once: maps on the first row, overlays on the second, the mask's views on the right."
+    "The figure's axes, images and colour bars, built once: maps above, overlays below, the mask on the right."
     from matplotlib.figure import Figure
     from matplotlib.cm import ScalarMappable
     from matplotlib.colors import Normalize
@@ -169,7 +171,8 @@ def _explain_layout(panels, titles, lo, hi, masks=()):
         a = fig.add_subplot(gs[r, 5]); v = v.numpy(); a.set_title(t, fontsize=12)
         if kind == 'map':
             artists.append(a.imshow(v, cmap='magma')); a.set_xticks([]); a.set_yticks([])
-            mc = fig.add_subplot(gs[r, 6]); fig.colorbar(artists[-1], cax=mc, format='%.3g'); mc.tick_params(labelsize=9)
+            mc = fig.add_subplot(gs[r, 6]); mc.tick_params(labelsize=9)
+            fig.colorbar(artists[-1], cax=mc, format='%.3g')
         else:
             artists.append(a.plot(np.sort(v)[::-1], color='C3')[0]); a.set_xlabel('channel, by weight', fontsize=10)
             a.tick_params(labelsize=9); a.set_box_aspect(1)
