@@ -57,7 +57,7 @@ def localisation(explainer:Explainer, images:torch.Tensor, masks:np.ndarray, bat
     return {k: dict(pointing=float(np.mean(v['pointing'])), energy=float(np.mean(v['energy']))) for k, v in scores.items()}
 
 # %% ../nbs/06_results.ipynb #0bf11c10
-def faithfulness(explainer:Explainer, images:torch.Tensor, percentiles=(20, 40, 60, 80), batch_size:int=50,
+def faithfulness(explainer:Explainer, images:torch.Tensor, percentiles=(90, 95, 98, 99), batch_size:int=50,
                  seed:int=0) -> dict:
     "Mean ROAD score (grad-cam's `ROADCombined`) of each map kind over uint8 `images`; flat maps are skipped."
     from pytorch_grad_cam.metrics.road import ROADCombined
