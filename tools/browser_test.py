@@ -7,7 +7,7 @@ uncaught exception, a same-site request that fails or returns an error status, a
 does not load, math left unrendered, a search that finds nothing, and a kernel-free channel scrubber whose picture does
 not change when its slider moves. It also fails on what makes a page hard to learn from: a class whose signature
 reads `def`, raw markdown inside a signature, a link to a bare `#`, a subtitle cut short, a cell whose output is
-split into many boxes, a machine-specific path in an output, an image without real alt text, a chapter without
+split into many boxes, a machine-specific path in an output, an image without real alt text or shown distorted, a chapter without
 `Take-aways`, `Exercises` and `References`, and a chapter that does not show the code it teaches. It saves two
 screenshots of every page: its top and its first figure. Uses Debian's chromium (`apt-get install chromium`) through
 playwright.
@@ -72,6 +72,8 @@ def page_checks(page, name, classes, subtitle):
     for t in outs:
         m = MACHINE_PATH.search(t)
         if m: problems.append(f'{name}: machine-specific path in an output: ...{t[max(0, m.start() - 20):m.end() + 40]!r}'); break
+    for src, ratio in page.evaluate("() => [...document.querySelectorAll('article img, .bd-article img')].filter(i => i.naturalWidth && i.getBoundingClientRect().height).map(i => [i.getAttribute('src') || '', (i.getBoundingClientRect().width / i.getBoundingClientRect().height) / (i.naturalWidth / i.naturalHeight)])"):
+        if abs(ratio - 1) > 0.03: problems.append(f'{name}: image shown distorted (aspect ratio off by {ratio - 1:+.0%}): {src[-60:]}')
     for alt, src in page.evaluate("() => [...document.querySelectorAll('article img, .bd-article img')].map(i => [i.getAttribute('alt') || '', i.getAttribute('src') || ''])"):
         if len(alt.strip()) < 8 or re.fullmatch(r'[0-9a-f]{16,}(\.\w+)?', alt.strip()) or alt.strip() == src.rsplit('/', 1)[-1]:
             problems.append(f'{name}: image without real alt text ({alt!r}): {src[-60:]}')

@@ -131,6 +131,9 @@ def convert(nb_path, pages):
                     data.pop('text/plain', None)
                 if 'application/vnd.jupyter.widget-view+json' in data: continue   # needs a kernel
                 o['data'] = data
+            if o.get('metadata'):   # keep a retina image's display width, drop its height: a narrower column
+                o['metadata'] = {k: {a: b for a, b in v.items() if a != 'height'} if isinstance(v, dict) else v
+                                 for k, v in o['metadata'].items()}   # then scales it without distorting it
             outputs.append(o)
         if not code and not outputs: continue
         md = dict(tags=tags) if tags else {}
@@ -200,6 +203,7 @@ sphinx:
 def build(check_warnings=False):
     from nbdev.serve import proc_nbs
     CLASSES.update(library_classes())
+    shutil.rmtree(ROOT/'_proc', ignore_errors=True)   # a notebook nbdev fails on must not leave a stale page behind
     proc = proc_nbs(n_workers=1)
     missing = sorted({p.name for p in (ROOT/'nbs').glob('*.ipynb')} - {p.name for p in proc.glob('*.ipynb')})
     if missing: sys.exit(f"tools/docs.py: nbdev could not process {', '.join(missing)} (see the error above)")
