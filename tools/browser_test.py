@@ -146,7 +146,7 @@ def main():
                 width = img.evaluate('i => i.getBoundingClientRect().width')
                 if width < 900: problems.append(f'{name}: the channel scrubber is shown {width:.0f} px wide (needs 900 or more at 1280 px)')
             problems += [f'{name}: {e}' for e in errors]
-            print(f'checked {name}')
+            print(f"checked {name} ({page.evaluate('() => document.documentElement.scrollHeight')} px long at 1280 px)")
         # search works offline
         page.goto(base + 'search.html?q=attention', wait_until='networkidle')
         page.wait_for_selector('#search-results li, ul.search li', timeout=10000)
