@@ -82,6 +82,7 @@ def _ddp_grads(rank, world, init_file, x, y, out):
     loss = torch.nn.functional.cross_entropy(model(x[rank * n:(rank + 1) * n])[2], y[rank * n:(rank + 1) * n])
     loss.backward()
     if rank == 0: torch.save({k: p.grad for k, p in model.module.named_parameters()}, out)
+    dist.barrier()                 # leave together: a rank tearing down gloo while the other still talks can abort
     dist.destroy_process_group()
 
 
