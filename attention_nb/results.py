@@ -69,7 +69,7 @@ def faithfulness(explainer:Explainer, images:torch.Tensor, percentiles=(90, 95, 
     for i in range(0, len(images), batch_size):
         x = images[i:i + batch_size]
         res = explainer(x)
-        xn = ((x.float() / 255 - explainer.mean) / explainer.std).to(explainer.device)
+        xn = explainer.normalize(x)
         targets = [ClassifierOutputSoftmaxTarget(int(k)) for k in res['probs'].argmax(1)]
         for k, v in explainer_maps(res).items():
             v = v.numpy().astype(np.float32)

@@ -83,10 +83,14 @@ class Explainer:
     @property
     def img_size(self): return self.model.config['img_size']
 
+    def normalize(self, images:torch.Tensor) -> torch.Tensor:
+        "uint8 images (B, C, S, S) as the model's input: scaled, normalised, on the device."
+        return ((images.float() / 255 - self.mean) / self.std).to(self.device)
+
     def __call__(self, images:torch.Tensor) -> dict:
         """Explain uint8 images (B, C, S, S): probs (B, K) and maps (B, S, S) 'features', 'attention', 'mask', 'gradcam';
         per design also 'stage_masks' (B, stages, S, S), 'spatial_mask' (B, S, S) and 'channel_mask' (B, C)."""
-        x = ((images.float() / 255 - self.mean) / self.std).to(self.device)
+        x = self.normalize(images)
         with torch.no_grad(): out = self.model.explain(x)
         s = images.shape[-1]
         res = dict(probs=out['logits'].float().softmax(1).cpu())
