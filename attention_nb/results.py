@@ -11,7 +11,7 @@ import torch
 from PIL import Image
 from .data import mask_path, shared_data
 from .model import count_params
-from .train import cached_run, write_csv
+from .train import cached_run, pick_device, write_csv
 from .visualize import Explainer
 
 # %% auto #0
@@ -87,20 +87,25 @@ GRID_VARIANTS = {'none': dict(attention='none'), 'spatial': dict(attention='spat
                  'se': dict(attention='se'), 'cbam': dict(attention='cbam'),
                  'ltpa': dict(attention='ltpa', gate='softmax')}                  # with the paper's softmax
 
-def grid_run(data_folder, variant:str, seed:int, epoch:int|None=15, img_size:int=64, log=lambda s: None) -> dict:
+def grid_run(data_folder, variant:str, seed:int, epoch:int|None=15, img_size:int=64, log=lambda s: None,
+             extra:dict|None=None,   # More training flags, e.g. {'mix': 'cutmix'}; they are named in the row's variant
+            ) -> dict:
     "Train (or reuse: `cached_run`) one run of the grid; its CSV row. `epoch=None`: the time-budget plan."
-    flags = dict(img_size=img_size, seed=seed, **GRID_VARIANTS[variant])
+    flags = dict(img_size=img_size, seed=seed, **GRID_VARIANTS[variant], **(extra or {}))
     if epoch: flags['epoch'] = epoch
     run = cached_run(data_folder, log=log, **flags)
+    if extra: variant = ' '.join([variant] + [f'{k}={v}' for k, v in extra.items()])
     tm = json.loads((run/'test_metrics.json').read_text())
     hist = list(csv.DictReader(open(run/'metrics.csv')))
     return dict(dataset=Path(data_folder).name, variant=variant, attention=flags['attention'],
                 gate=flags.get('gate', 'sigmoid'), seed=seed, epochs=len(hist), test_acc=tm['test_acc'],
                 val_acc=tm['val_acc'], best_epoch=tm['best_epoch'],
                 params=count_params(img_size, flags['attention'])['total_params'],
-                img_per_s=round(statistics.median(float(r['img_per_s']) for r in hist), 1))
+                img_per_s=round(statistics.median(float(r['img_per_s']) for r in hist), 1),
+                device=pick_device('auto').type)   # where it trained: images/s compare only within one device
 
-def accuracy_grid(data:str, variants, seeds, epoch:int|None=15, csv_path=None, log=lambda s: None) -> list:
+def accuracy_grid(data:str, variants, seeds, epoch:int|None=15, csv_path=None, log=lambda s: None,
+                  extra:dict|None=None) -> list:
     "Every variant × seed on `../shared/data/<data>`, seed by seed; rows merged into `csv_path` after each run."
     folder = shared_data(data)
     if folder is None: raise FileNotFoundError(f"../shared/data/{data} not found: the grid needs it")
@@ -109,11 +114,12 @@ def accuracy_grid(data:str, variants, seeds, epoch:int|None=15, csv_path=None, l
     for seed in seeds:
         for v in variants:
             log(f'{data}: {v}, seed {seed}')
-            rows.append(grid_run(folder, v, seed, epoch, log=log))
+            rows.append(grid_run(folder, v, seed, epoch, log=log, extra=extra))
             if csv_path:
                 done = {(r['dataset'], r['variant'], str(r['seed'])) for r in rows}
                 keep = [r for r in old if r.get('dataset') and (r['dataset'], r['variant'], r['seed']) not in done]
-                write_csv(keep + rows, csv_path)
+                keep = [{**r, 'device': r.get('device') or 'cpu'} for r in keep]   # rows from before the column: CPU
+                write_csv(keep + rows, csv_path, fields=list(dict.fromkeys(k for r in keep + rows for k in r)))
     return rows
 
 # %% ../nbs/06_results.ipynb #1587f1d0
@@ -123,9 +129,10 @@ def accuracy_summary(rows:list, baseline:str='none') -> dict:
     for v in dict.fromkeys(r['variant'] for r in rows):
         r = [x for x in rows if x['variant'] == v]
         accs = [float(x['test_acc']) for x in r]
+        cpu = [float(x['img_per_s']) for x in r if x.get('device', 'cpu') in ('cpu', '')]   # speeds of one kind only
         out[v] = dict(mean=statistics.mean(accs), std=statistics.stdev(accs) if len(accs) > 1 else float('nan'),
                       n=len(accs), accs=accs, params=int(r[0]['params']),
-                      img_per_s=statistics.median(float(x['img_per_s']) for x in r))
+                      img_per_s=statistics.median(cpu) if cpu else float('nan'))
     b = out.get(baseline)
     for s in out.values():
         if b is None: continue
@@ -137,14 +144,15 @@ def accuracy_table(summary:dict, baseline:str='none') -> str:
     "A markdown table of `accuracy_summary`."
     n = max(s['n'] for s in summary.values())
     lines = [f"| variant | test accuracy ({f'mean ± std, {n} seeds' if n > 1 else 'one seed'}) | minus `{baseline}`: points "
-             f"({'standard errors' if n > 1 else 'no standard error from one seed'}) | per seed | parameters | training images/s |",
+             f"({'standard errors' if n > 1 else 'no standard error from one seed'}) | per seed | parameters | training images/s (CPU) |",
              '|---|---|---|---|---|---|']
     for v, s in summary.items():
         se = f" ({s['diff'] / s['se']:+.1f})" if s['n'] > 1 and s.get('se') else ''
         gap = '' if v == baseline or 'diff' not in s else f"{100 * s['diff']:+.1f}{se}"
         acc = f"{100 * s['mean']:.1f} ± {100 * s['std']:.1f} %" if s['n'] > 1 else f"{100 * s['mean']:.1f} %"
+        speed = f"{s['img_per_s']:.0f}" if s['img_per_s'] == s['img_per_s'] else '—'   # NaN: no CPU run
         lines.append(f"| `{v}` | {acc} | {gap} | "
-                     f"{', '.join(f'{100 * a:.1f}' for a in s['accs'])} | {s['params']:,} | {s['img_per_s']:.0f} |")
+                     f"{', '.join(f'{100 * a:.1f}' for a in s['accs'])} | {s['params']:,} | {speed} |")
     return '\n'.join(lines)
 
 def pick_default(summary:dict, localisation:dict|None=None, baseline:str='none') -> str:

@@ -20,13 +20,14 @@ from .model import AttentionCNN
 from .attention import ATTENTIONS, GATES
 
 # %% auto #0
-__all__ = ['PRECISIONS', 'CKPT_FORMAT', 'CKPT_VERSION', 'CKPT_NAME', 'STATE_NAME', 'PRETRAINED', 'METRIC_FIELDS', 'MAX_EPOCHS',
-           'EMA_DECAY', 'TTA', 'RESUMED_FLAGS', 'pick_device', 'cpu_has_bf16', 'pick_precision', 'pick_gate',
-           'autocast', 'dist_info', 'agree', 'gather', 'CheckpointError', 'save_checkpoint', 'load_checkpoint',
-           'pretrained_path', 'load_pretrained', 'shrink_checkpoint', 'TrainingDiverged', 'train_one_epoch',
-           'confusion_matrix', 'predict_proba', 'evaluate', 'GracefulStop', 'write_csv', 'write_metrics', 'plot_curves',
-           'plot_confusion', 'ema_update', 'fit', 'test_best', 'measure_speed', 'plan_epochs', 'str2bool',
-           'train_parser', 'init_distributed', 'run_training', 'one_line_warnings', 'main', 'cached_run']
+__all__ = ['PRECISIONS', 'CKPT_FORMAT', 'CKPT_VERSION', 'CKPT_NAME', 'STATE_NAME', 'PRETRAINED', 'METRIC_FIELDS', 'MIXES',
+           'MAX_EPOCHS', 'EMA_DECAY', 'TTA', 'RESUMED_FLAGS', 'pick_device', 'cpu_has_bf16', 'pick_precision',
+           'pick_gate', 'autocast', 'dist_info', 'agree', 'gather', 'CheckpointError', 'save_checkpoint',
+           'load_checkpoint', 'pretrained_path', 'load_pretrained', 'shrink_checkpoint', 'TrainingDiverged',
+           'train_one_epoch', 'confusion_matrix', 'predict_proba', 'evaluate', 'GracefulStop', 'write_csv',
+           'write_metrics', 'plot_curves', 'plot_confusion', 'make_mix', 'ema_update', 'fit', 'test_best',
+           'measure_speed', 'plan_epochs', 'str2bool', 'train_parser', 'init_distributed', 'run_training',
+           'one_line_warnings', 'main', 'cached_run']
 
 # %% ../nbs/03_train.ipynb #e75aeed9
 def pick_device(name:str='auto') -> torch.device:
@@ -166,6 +167,7 @@ def train_one_epoch(model, loader:Loader, opt, sched=None,
                     precision:str='fp32',     # 'fp32', 'bf16' or 'fp16' autocast (see `pick_precision`)
                     scaler=None,              # A `torch.amp.GradScaler` (needed for fp16)
                     ema=None,                 # An `AveragedModel` updated after every step
+                    mix=None,                 # Batch mixing, (x, y) -> (x, soft targets): torchvision's `CutMix`/`MixUp`
                    ) -> dict:
     "Train `model` on one pass over `loader`; returns loss, acc, n, step and whether it was `stopped`."
     model.train()
@@ -176,9 +178,10 @@ def train_one_epoch(model, loader:Loader, opt, sched=None,
     for i, (x, y) in enumerate(loader):
         if i < start_step: continue
         x, y = x.to(device), y.to(device)
+        x, target = mix(x, y) if mix is not None else (x, y)
         with autocast(x.device, precision):
             logits = model(x)[2]
-        loss = F.cross_entropy(logits.float(), y, label_smoothing=label_smoothing)
+        loss = F.cross_entropy(logits.float(), target, label_smoothing=label_smoothing)
         if not torch.isfinite(loss):
             bar.close()
             raise TrainingDiverged(f"loss is {loss.item()} at epoch {epoch + 1}, step {i + 1}: lower --learning_rate (the last good checkpoint is kept)")
@@ -297,6 +300,17 @@ def plot_confusion(cm:torch.Tensor, classes:list, path=None, title:str='test con
             ax.text(j, i, int(cm[i, j]), ha='center', va='center', color='white' if cm[i, j] > cm.max() / 2 else 'black', fontsize=12)
     return _save_fig(fig, path)
 
+# %% ../nbs/03_train.ipynb #a252b5e0
+MIXES = ('none', 'mixup', 'cutmix', 'both')
+
+def make_mix(name:str, num_classes:int):
+    "torchvision's batch mixing by name (`MIXES`), a callable (x, y) -> (x, soft targets); None for 'none'."
+    from torchvision.transforms import v2
+    if name not in MIXES: raise ValueError(f"--mix {name}: use one of {', '.join(MIXES)}")
+    if name == 'none': return None
+    parts = dict(mixup=[v2.MixUp(num_classes=num_classes)], cutmix=[v2.CutMix(num_classes=num_classes)])
+    return v2.RandomChoice(parts.get(name) or parts['mixup'] + parts['cutmix'])
+
 # %% ../nbs/03_train.ipynb #27bdfbfe
 def _run_loaders(splits:Splits, batch_size:int, shuffle:bool, augment:bool, seed:int, rank:int=0, world:int=1, device='cpu'):
     kw = dict(mean=splits.mean, std=splits.std, device=device)
@@ -336,6 +350,7 @@ def fit(model:AttentionCNN, splits:Splits,
         ema:float=0.,              # Decay per step of a moving average of the weights; 0: none (see below)
         tta:bool=False,            # Flip test-time augmentation in validation and test
         deadline:float|None=None,  # `time.monotonic()` by which training must end (a time budget); None: no limit
+        mix:str='none',            # Batch mixing: 'none', 'mixup', 'cutmix' or 'both' (one of the two per batch)
        ) -> dict:
     "Train with validation-based model selection; evaluate the best checkpoint on the test split once at the end."
     rank, world = dist_info()
@@ -353,6 +368,7 @@ def fit(model:AttentionCNN, splits:Splits,
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=epochs * len(train_dl), pct_start=0.25)
     scaler = torch.amp.GradScaler(device.type) if precision == 'fp16' else None
+    mixer = make_mix(mix, len(splits.classes))
     averaged = AveragedModel(model, multi_avg_fn=ema_update(ema), use_buffers=True) if ema else None
     chosen = averaged.module if averaged is not None else model   # the weights validation scores and checkpoints keep
     meta = dict(classes=splits.classes, mean=splits.mean, std=splits.std)
@@ -388,7 +404,7 @@ def fit(model:AttentionCNN, splits:Splits,
                                 sums if epoch == epoch0 else None,
                                 stop=lambda step: gs.requested or bool(stop and stop(epoch, step)),
                                 label_smoothing=label_smoothing, progress=progress if rank == 0 else False,
-                                precision=precision, scaler=scaler, ema=averaged)
+                                precision=precision, scaler=scaler, ema=averaged, mix=mixer)
             if r['stopped']:
                 save_state(epoch, r['step'], r['sums'])
                 log(f"stopped at epoch {epoch + 1}, step {r['step']}: saved {out/STATE_NAME}; continue with --resume")
@@ -529,6 +545,7 @@ def train_parser(prog='attention_nb_train') -> argparse.ArgumentParser:
     a('--seed', type=int, default=0, help='seed of weights, validation split, shuffling and augmentation')
     a('--augment', type=str2bool, default=True, metavar='{true,false}', help='random flips and shifts of training images')
     a('--ema', type=float, default=EMA_DECAY, help='decay per step of the moving average of the weights that validation scores and the checkpoint keeps; 0: plain weights')
+    a('--mix', default='none', choices=MIXES, help="batch mixing of training images (torchvision's MixUp / CutMix; both: one of the two per batch)")
     a('--tta', type=str2bool, default=TTA, metavar='{true,false}', help='flip test-time augmentation: score each validation and test image and its mirror image')
     a('--precision', default='auto', choices=PRECISIONS, help='bf16: bfloat16 autocast in training steps (about 1.8x faster on CPUs with AVX-512 BF16 or AMX); fp16: float16 with a gradient scaler (CUDA); auto: bf16 where the hardware has it, else fp16 on CUDA, else fp32')
     a('--resume', action='store_true', help=f'continue the interrupted run in --model_save_path ({STATE_NAME}) with its own settings')
@@ -536,7 +553,7 @@ def train_parser(prog='attention_nb_train') -> argparse.ArgumentParser:
 
 # %% ../nbs/03_train.ipynb #55ad855c
 RESUMED_FLAGS = ('data_folder', 'demo', 'img_size', 'img_depth', 'epoch', 'batch_size', 'learning_rate', 'dropout_rate',
-                 'shuffle', 'attention', 'gate', 'backbone', 'val_fraction', 'seed', 'augment', 'precision', 'ema', 'tta',
+                 'shuffle', 'attention', 'gate', 'backbone', 'val_fraction', 'seed', 'augment', 'precision', 'ema', 'tta', 'mix',
                  'time_budget', 'planned')
 
 def _launched_by_torchrun() -> bool:
@@ -603,7 +620,7 @@ def run_training(args:argparse.Namespace, log=print) -> dict:
     deadline = t_start + args.time_budget * 60 - _test_reserve(len(splits.test)) if args.planned else None
     return fit(model, splits, out, args.epoch, args.batch_size, args.learning_rate, shuffle=args.shuffle,
                augment=args.augment, seed=args.seed, device=device, resume=args.resume, log=log, precision=args.precision,
-               ema=args.ema, tta=args.tta, deadline=deadline,
+               ema=args.ema, tta=args.tta, deadline=deadline, mix=args.mix,
                run_args={k: getattr(args, k) for k in RESUMED_FLAGS})
 
 # %% ../nbs/03_train.ipynb #a589301f
