@@ -208,6 +208,7 @@ def _render(job):
     "Draw one explanation figure and write it atomically as PNG (runs in a worker process, or in this one)."
     global _FIG
     image, res, classes, title, path, dpi = job
+    image, res = torch.as_tensor(image), {k: torch.as_tensor(v) for k, v in res.items()}   # numpy from a worker's queue
     _FIG = explain_figure(image, res, classes, title=title, fig=_FIG)
     _atomic_write(path, lambda tmp: _FIG.savefig(tmp, format='png', dpi=dpi, pil_kwargs=dict(compress_level=3)))
 
@@ -232,7 +233,9 @@ def visualize_folder(data_folder,            # A folder of images (or one image 
     if workers > 1:   # drawing and PNG encoding dominate: spread them over the cores (forked: no re-import)
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
-        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context('fork'))
+        # one torch thread per worker: a forked child must not enter OpenMP, whose threads stayed in the parent
+        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context('fork'),
+                                   initializer=torch.set_num_threads, initargs=(1,))
     rows, jobs = [], []
     try:
         for i in tqdm(range(0, len(ds.files), batch_size), desc='explain', unit='batch', leave=False,
@@ -241,8 +244,8 @@ def visualize_folder(data_folder,            # A folder of images (or one image 
             res = ex(xb)
             for j in range(len(xb)):
                 f, name, r = ds.files[i + j], names[i + j], unbatch(res, j)
-                if pool:   # own copies: a slice would pickle the whole batch
-                    jobs.append(pool.submit(_render, (xb[j].clone(), {k: v.clone() for k, v in r.items()},
+                if pool:   # plain numpy copies: tensors would travel as shared-memory handles that workers fetch back
+                    jobs.append(pool.submit(_render, (xb[j].numpy().copy(), {k: v.numpy().copy() for k, v in r.items()},
                                                       ex.classes, Path(f).name, out/name, dpi)))
                 else: _render((xb[j], r, ex.classes, Path(f).name, out/name, dpi))
                 p, k = r['probs'].topk(min(3, len(ex.classes)))

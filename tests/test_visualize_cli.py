@@ -116,3 +116,25 @@ def test_output_folder_that_cannot_be_written(run, images, tmp_path):
 def test_missing_data_folder_flag():
     r = visualize()
     assert r.returncode == 2 and '--data_folder IMAGES' in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_drawing_workers_do_not_hang_when_called_again(tmp_path):
+    """visualize_folder twice in one process with a 128 px model and two drawing workers: forked workers once hung
+    in an OpenMP region of the upsampling (only large enough to go parallel at 128 px). A hang fails on the timeout."""
+    code = f'''
+import torch
+from pathlib import Path
+from attention_nb.data import make_demo_data
+from attention_nb.model import AttentionCNN
+from attention_nb.train import save_checkpoint
+from attention_nb.visualize import visualize_folder
+demo, tmp = make_demo_data(), Path({str(tmp_path)!r})
+torch.manual_seed(0)
+save_checkpoint(tmp/'run'/'attention_cnn.pth', AttentionCNN(4, 128).eval(), ['a', 'b', 'c', 'd'], [0.5] * 3, [0.25] * 3)
+for k in range(2):
+    rows = visualize_folder(demo/'test'/'circle', tmp/'run', tmp/f'out{{k}}', workers=2, progress=False, log=lambda s: None)
+    assert len(rows) == len(list((tmp/f'out{{k}}').glob('*.png'))) > 0
+print('ok')
+'''
+    r = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, timeout=120, start_new_session=True)
+    assert r.returncode == 0 and r.stdout.strip() == 'ok', r.stderr
