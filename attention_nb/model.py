@@ -83,30 +83,29 @@ class AttentionCNN(nn.Module):
             if i in self.taps: stages.append(x)
         return x, stages
 
+    def attend(self, h, stages:list) -> tuple:
+        "Attended maps, mask, the classifier's input and design-specific masks (`ltpa`: every stage's map)."
+        if not stages:
+            attended, mask = self.attention(h)
+            return attended, mask, attended, {}
+        pooled, maps = self.attention.attend(h, *stages)   # ltpa: classify every stage's attention-pooled descriptor
+        return self.attention.weigh(h, maps[-1]), maps[-1], torch.cat(pooled, 1), dict(stage_masks=maps)
+
     def forward(self, x):
         "Attended feature maps, raw feature maps and logits of images `x` (B, img_depth, S, S)."
         h, stages = self.features(x)
-        if not stages:
-            attended, _ = self.attention(h)
-            return attended, h, self.head(attended)
-        pooled, maps = self.attention.attend(h, *stages)   # ltpa: classify every stage's attention-pooled descriptor
-        return self.attention.weigh(h, maps[-1]), h, self.head(torch.cat(pooled, 1))
+        attended, _, z, _ = self.attend(h, stages)
+        return attended, h, self.head(z)
 
     def explain(self, x) -> dict:
         """Everything `forward` computes, and the mask: keys 'features', 'mask', 'attended', 'logits'; also
         'stage_masks' for `ltpa` (one (B, 1, H_s, W_s) map per stage), 'channel_mask' (B, C, 1, 1) for `cbam`, `se`,
         `channel` and `none`, and 'spatial_mask' (B, 1, H, W) for `cbam`."""
         h, stages = self.features(x)
-        if stages:
-            pooled, maps = self.attention.attend(h, *stages)
-            mask, logits, extra = maps[-1], self.head(torch.cat(pooled, 1)), dict(stage_masks=maps)
-            attended = self.attention.weigh(h, mask)
-        else:
-            attended, mask = self.attention(h)
-            logits = self.head(attended)
-            if hasattr(self.attention, 'masks'): extra = dict(zip(('channel_mask', 'spatial_mask'), self.attention.masks(h)))
-            else: extra = dict(channel_mask=mask) if mask.shape[2:] == (1, 1) else {}
-        return dict(features=h, mask=mask.expand_as(h), attended=attended, logits=logits, **extra)
+        attended, mask, z, extra = self.attend(h, stages)
+        if hasattr(self.attention, 'masks'): extra = dict(zip(('channel_mask', 'spatial_mask'), self.attention.masks(h)))
+        elif mask.shape[2:] == (1, 1): extra = dict(channel_mask=mask)
+        return dict(features=h, mask=mask.expand_as(h), attended=attended, logits=self.head(z), **extra)
 
 # %% ../nbs/02_model.ipynb #0a891485
 def count_params(img_size:int, attention:str='spatial', backbone:str='fast', num_classes:int=6, img_depth:int=3) -> dict:
