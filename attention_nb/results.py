@@ -15,14 +15,19 @@ from .train import cached_run, pick_device, write_csv
 from .visualize import Explainer
 
 # %% auto #0
-__all__ = ['GRID_VARIANTS', 'pointing_hit', 'energy_share', 'load_masks', 'explainer_maps', 'localisation', 'faithfulness',
-           'grid_run', 'accuracy_grid', 'accuracy_summary', 'accuracy_table', 'pick_default']
+__all__ = ['GRID_VARIANTS', 'is_flat', 'pointing_hit', 'energy_share', 'load_masks', 'explainer_maps', 'localisation',
+           'faithfulness', 'grid_run', 'accuracy_grid', 'accuracy_summary', 'accuracy_table', 'pick_default']
 
 # %% ../nbs/06_results.ipynb #8bbb8ddf
+def is_flat(heat:np.ndarray) -> np.ndarray:
+    "Is each map (..., H, W) constant up to rounding? A flat map points nowhere and ranks nothing."
+    h = np.asarray(heat, dtype=np.float64)
+    return h.max((-2, -1)) - h.min((-2, -1)) <= 1e-5 * np.maximum(np.abs(h).max((-2, -1)), 1e-12)
+
 def pointing_hit(heat:np.ndarray, mask:np.ndarray) -> bool:
-    "Does the maximum of `heat` (H, W) lie inside the binary `mask` (H, W)? A flat map (up to rounding) is a miss."
+    "Does the maximum of `heat` (H, W) lie inside the binary `mask` (H, W)? A flat map is a miss."
     heat = np.asarray(heat, dtype=np.float64)
-    if heat.max() - heat.min() <= 1e-5 * max(np.abs(heat).max(), 1e-12): return False
+    if is_flat(heat): return False
     return bool(np.asarray(mask).reshape(-1)[int(heat.argmax())])
 
 def energy_share(heat:np.ndarray, mask:np.ndarray) -> float:
@@ -74,7 +79,7 @@ def faithfulness(explainer:Explainer, images:torch.Tensor, percentiles=(90, 95, 
         for k, v in explainer_maps(res).items():
             v = v.numpy().astype(np.float32)
             lo, hi = v.min((1, 2), keepdims=True), v.max((1, 2), keepdims=True)
-            ok = (hi - lo)[:, 0, 0] > 1e-5 * np.maximum(np.abs(hi[:, 0, 0]), 1e-12)
+            ok = ~is_flat(v)
             if not ok.any(): continue
             cams = (v - lo) / np.where(hi > lo, hi - lo, 1)
             s = road(xn[ok], cams[ok], [t for t, o in zip(targets, ok) if o], model)
