@@ -140,7 +140,7 @@ def explain_figure(image:torch.Tensor,   # One uint8 image (C, S, S)
         fig = _explain_layout(panels, titles, lo, hi, masks)
     e = fig._explain
     for i, (im, p, t) in enumerate(zip(e['ims'], panels, titles)):   # only the data changes
-        im.set_data(p); e['axs'][i].set_title(t, fontsize=12)
+        im.set_data(p); e['axs'][i].set_title(t, fontsize=14)
         if i in (1, 2): im.set_clim(lo, hi)
     for artist, (t, v, kind) in zip(e['masks'], masks):
         v = v.numpy()
@@ -156,32 +156,33 @@ def _explain_layout(panels, titles, lo, hi, masks=()):
     from matplotlib.cm import ScalarMappable
     from matplotlib.colors import Normalize
     cam, extra = len(panels) > 5, bool(masks)
-    fig = Figure(figsize=(11.8 if extra else 8.4, 6.1))
-    ratios = [1, 1, 1, 0.06] + ([0.22, 1, 0.06] if extra else [])
+    fig = Figure(figsize=(12.2 if extra else 8.6, 6.1))
+    ratios = [1, 1, 1, 0.06] + ([0.36, 1, 0.06] if extra else [])
     gs = fig.add_gridspec(2, len(ratios), width_ratios=ratios, wspace=0.06, hspace=0.16,
-                          left=0.01, right=0.91 if extra else 0.92, bottom=0.07 if extra else 0.02, top=0.89)
+                          left=0.01, right=0.91 if extra else 0.92, bottom=0.1 if extra else 0.02, top=0.89)
     axs = [fig.add_subplot(gs[r, c]) for r, c in ((0, 0), (0, 1), (0, 2), (1, 0), (1, 1), (1, 2))[:len(panels)]]
     ims = []
     for i, (a, p) in enumerate(zip(axs, panels)):
         kw = dict(cmap='jet', vmin=lo, vmax=hi) if i in (1, 2) else dict(cmap='gray') if p.ndim == 2 else {}
         ims.append(a.imshow(p, **kw)); a.set_xticks([]); a.set_yticks([])
-    cax = fig.add_subplot(gs[0, 3]); fig.colorbar(ims[1], cax=cax); cax.tick_params(labelsize=10)
-    cax.set_title('maps', fontsize=10)   # the heat maps below use the same scale
+    cax = fig.add_subplot(gs[0, 3]); fig.colorbar(ims[1], cax=cax); cax.tick_params(labelsize=12)
+    cax.set_ylabel('maps', fontsize=12)   # the heat maps below use the same scale
     if cam:
-        cam_cax = fig.add_subplot(gs[1, 3]); cam_cax.set_title('CAM', fontsize=10)
-        fig.colorbar(ScalarMappable(Normalize(0, 1), 'jet'), cax=cam_cax); cam_cax.tick_params(labelsize=10)
+        cam_cax = fig.add_subplot(gs[1, 3])
+        fig.colorbar(ScalarMappable(Normalize(0, 1), 'jet'), cax=cam_cax, label='CAM')
+        cam_cax.tick_params(labelsize=12); cam_cax.yaxis.label.set_size(12)
     artists = []
     for r, (t, v, kind) in enumerate(masks):   # the design's mask: its own scale and colour bar
-        a = fig.add_subplot(gs[r, 5]); v = v.numpy(); a.set_title(t, fontsize=12)
+        a = fig.add_subplot(gs[r, 5]); v = v.numpy(); a.set_title(t, fontsize=14)
         if kind == 'map':
             artists.append(a.imshow(v, cmap='magma')); a.set_xticks([]); a.set_yticks([])
-            mc = fig.add_subplot(gs[r, 6]); mc.tick_params(labelsize=9)
+            mc = fig.add_subplot(gs[r, 6]); mc.tick_params(labelsize=11)
             fig.colorbar(artists[-1], cax=mc, format='%.3g')
         else:
-            artists.append(a.plot(np.sort(v)[::-1], color='C3')[0]); a.set_xlabel('channel, by weight', fontsize=10)
-            a.tick_params(labelsize=9); a.set_box_aspect(1)
+            artists.append(a.plot(np.sort(v)[::-1], color='C3')[0]); a.set_xlabel('channel, by weight', fontsize=12)
+            a.tick_params(labelsize=11); a.set_box_aspect(1)
     fig._explain = dict(ims=ims, axs=axs, masks=artists, shape=(len(panels), tuple(k for _, _, k in masks)),
-                        suptitle=fig.suptitle('', fontsize=13))
+                        suptitle=fig.suptitle('', fontsize=15))
     return fig
 
 def unbatch(res:dict, i:int) -> dict:
