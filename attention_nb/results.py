@@ -148,13 +148,13 @@ def accuracy_summary(rows:list, baseline:str='none') -> dict:
 def accuracy_table(summary:dict, baseline:str='none') -> str:
     "A markdown table of `accuracy_summary`."
     n = max(s['n'] for s in summary.values())
-    lines = [f"| variant | test accuracy ({f'mean ± std, {n} seeds' if n > 1 else 'one seed'}) | minus `{baseline}`: points "
+    lines = [f"| variant | test accuracy, % ({f'mean ± std, {n} seeds' if n > 1 else 'one seed'}) | minus `{baseline}`: points "
              f"({'standard errors' if n > 1 else 'no standard error from one seed'}) | per seed | parameters | training images/s (CPU) |",
              '|---|---|---|---|---|---|']
     for v, s in summary.items():
         se = f" ({s['diff'] / s['se']:+.1f})" if s['n'] > 1 and s.get('se') else ''
         gap = '' if v == baseline or 'diff' not in s else f"{100 * s['diff']:+.1f}{se}"
-        acc = f"{100 * s['mean']:.1f} ± {100 * s['std']:.1f} %" if s['n'] > 1 else f"{100 * s['mean']:.1f} %"
+        acc = f"{100 * s['mean']:.1f} ± {100 * s['std']:.1f}" if s['n'] > 1 else f"{100 * s['mean']:.1f}"
         speed = f"{s['img_per_s']:.0f}" if s['img_per_s'] == s['img_per_s'] else '—'   # NaN: no CPU run
         lines.append(f"| `{v}` | {acc} | {gap} | "
                      f"{', '.join(f'{100 * a:.1f}' for a in s['accs'])} | {s['params']:,} | {speed} |")
