@@ -11,7 +11,7 @@ import torch
 from PIL import Image
 from .data import mask_path, shared_data
 from .model import count_params
-from .train import cached_run, pick_device, write_csv
+from .train import cached_run, write_csv
 from .visualize import Explainer
 
 # %% auto #0
@@ -107,7 +107,7 @@ def grid_run(data_folder, variant:str, seed:int, epoch:int|None=15, img_size:int
                 val_acc=tm['val_acc'], best_epoch=tm['best_epoch'],
                 params=count_params(img_size, flags['attention'])['total_params'],
                 img_per_s=round(statistics.median(float(r['img_per_s']) for r in hist), 1),
-                device=pick_device('auto').type)   # where it trained: images/s compare only within one device
+                device=tm.get('device', 'cpu'))   # where it trained (runs from before the key: this CPU)
 
 def accuracy_grid(data:str, variants, seeds, epoch:int|None=15, csv_path=None, log=lambda s: None,
                   extra:dict|None=None) -> list:

@@ -308,8 +308,8 @@ def make_mix(name:str, num_classes:int):
     from torchvision.transforms import v2
     if name not in MIXES: raise ValueError(f"--mix {name}: use one of {', '.join(MIXES)}")
     if name == 'none': return None
-    parts = dict(mixup=[v2.MixUp(num_classes=num_classes)], cutmix=[v2.CutMix(num_classes=num_classes)])
-    return v2.RandomChoice(parts.get(name) or parts['mixup'] + parts['cutmix'])
+    mixup, cutmix = v2.MixUp(num_classes=num_classes), v2.CutMix(num_classes=num_classes)
+    return dict(mixup=mixup, cutmix=cutmix, both=v2.RandomChoice([mixup, cutmix]))[name]
 
 # %% ../nbs/03_train.ipynb #27bdfbfe
 def _run_loaders(splits:Splits, batch_size:int, shuffle:bool, augment:bool, seed:int, rank:int=0, world:int=1, device='cpu'):
@@ -443,7 +443,8 @@ def test_best(out_dir, splits:Splits, device='cpu', log=print) -> dict:
     t = evaluate(model, Loader(splits.test, 256, mean=meta['mean'], std=meta['std']), device, tta=tta)
     res = dict(test_acc=t['acc'], test_loss=t['loss'], n_test=len(t['targets']), best_epoch=meta['epoch'],
                val_acc=meta['val_acc'], tta=tta, per_class=dict(zip(splits.classes, t['per_class'])),
-               confusion=t['confusion'].tolist(), classes=splits.classes, version=attention_nb.__version__)
+               confusion=t['confusion'].tolist(), classes=splits.classes, version=attention_nb.__version__,
+               device=torch.device(device).type)   # where the run trained and tested: its speeds compare only there
     if dist_info()[0] == 0:
         _atomic_write(out/'test_metrics.json', lambda tmp: tmp.write_text(json.dumps(res, indent=1)))
         plot_confusion(t['confusion'], splits.classes, out/'confusion_matrix.png',
