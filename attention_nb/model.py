@@ -48,16 +48,19 @@ class AttentionCNN(nn.Module):
                  attention:str='spatial',      # One of `ATTENTIONS` ('dense' is the original, 'none' the baseline)
                  gate:str='sigmoid',           # 'sigmoid' or 'softmax'
                  dropout:float=0.2,            # Dropout before the last linear layer
-                 backbone:str='fast'):         # 'fast' or 'original'
+                 backbone:str='fast',          # 'fast' or 'original'
+                 width:int=32):                # Channels of the fast backbone's first stage (×2, ×4, ×8 in the next)
         super().__init__()
         if img_size < 32: raise ValueError(f"img_size={img_size}: use an image size of 32 or more")
         if img_depth not in (1, 3): raise ValueError(f"img_depth={img_depth}: use 1 (grayscale) or 3 (RGB)")
         if num_classes < 2: raise ValueError(f"num_classes={num_classes}: a classifier needs at least 2 classes")
         if backbone not in BACKBONES: raise ValueError(f"backbone={backbone!r}: use one of {tuple(BACKBONES)}")
+        if backbone == 'original' and width != 32: raise ValueError(f"width={width}: the original backbone has fixed widths; width applies to 'fast'")
+        if width < 1: raise ValueError(f"width={width}: use a positive number of channels")
         if not 0 <= dropout < 1: raise ValueError(f"dropout={dropout}: use a number in [0, 1)")
         self.config = dict(num_classes=num_classes, img_size=img_size, img_depth=img_depth, attention=attention,
-                           gate=gate, dropout=dropout, backbone=backbone)
-        self.backbone = BACKBONES[backbone](img_depth, img_size)
+                           gate=gate, dropout=dropout, backbone=backbone, width=width)
+        self.backbone = fast_backbone(img_depth, img_size, width) if backbone == 'fast' else original_backbone(img_depth, img_size)
         # ltpa also reads the block before the last pooling (128×16×16 at 64 px): `features` returns it as a stage
         pools = [i for i, m in enumerate(self.backbone) if isinstance(m, nn.MaxPool2d)]
         self.taps = (pools[-1] - 1,) if attention == 'ltpa' else ()
@@ -108,9 +111,10 @@ class AttentionCNN(nn.Module):
         return dict(features=h, mask=mask.expand_as(h), attended=attended, logits=self.head(z), **extra)
 
 # %% ../nbs/02_model.ipynb #0a891485
-def count_params(img_size:int, attention:str='spatial', backbone:str='fast', num_classes:int=6, img_depth:int=3) -> dict:
+def count_params(img_size:int, attention:str='spatial', backbone:str='fast', num_classes:int=6, img_depth:int=3,
+                 width:int=32) -> dict:
     "Feature shape and parameter counts of a model, built on the meta device (no memory is allocated)."
-    with torch.device('meta'): m = AttentionCNN(num_classes, img_size, img_depth, attention, backbone=backbone)
+    with torch.device('meta'): m = AttentionCNN(num_classes, img_size, img_depth, attention, backbone=backbone, width=width)
     return dict(backbone=backbone, attention=attention, img_size=img_size, features='×'.join(map(str, m.feature_shape)),
                 attention_params=param_count(m.attention), total_params=param_count(m))
 
@@ -127,6 +131,8 @@ def summary(model:AttentionCNN, img_size:int|None=None) -> str:
     for name, mod in model.named_modules():   # leaves, with the attention layer as one row
         if name == 'attention' or (name and not name.startswith('attention.') and not list(mod.children())):
             hooks.append(mod.register_forward_hook(hook(name)))
+    head_in = []   # ltpa calls its attention's `attend` directly, so no hook fires: its row is added from the head's input
+    hooks.append(model.head.register_forward_pre_hook(lambda mod, inp: head_in.append(tuple(inp[0].shape[1:]))))
     was_training = model.training
     try:
         model.eval()
@@ -134,6 +140,9 @@ def summary(model:AttentionCNN, img_size:int|None=None) -> str:
     finally:
         model.train(was_training)
         for h in hooks: h.remove()
+    if all(n != 'attention' for n, *_ in rows):
+        i = next(i for i, r in enumerate(rows) if r[0].startswith('head'))
+        rows.insert(i, ('attention', type(model.attention).__name__, head_in[0], param_count(model.attention)))
     lines = [f"{'layer':22}{'type':18}{'output shape':>18}{'params':>12}"]
     lines += [f"{n:22}{t:18}{str(s):>18}{p:>12,}" for n, t, s, p in rows]
     lines.append(f"{'total':58}{param_count(model):>12,}")

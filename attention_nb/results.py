@@ -105,7 +105,7 @@ def grid_run(data_folder, variant:str, seed:int, epoch:int|None=15, img_size:int
     return dict(dataset=Path(data_folder).name, variant=variant, attention=flags['attention'],
                 gate=flags.get('gate', 'sigmoid'), seed=seed, epochs=len(hist), test_acc=tm['test_acc'],
                 val_acc=tm['val_acc'], best_epoch=tm['best_epoch'],
-                params=count_params(img_size, flags['attention'])['total_params'],
+                params=count_params(img_size, flags['attention'], width=int(flags.get('width', 32)))['total_params'],
                 img_per_s=round(statistics.median(float(r['img_per_s']) for r in hist), 1),
                 device=tm.get('device', 'cpu'))   # where it trained (runs from before the key: this CPU)
 
@@ -156,8 +156,8 @@ def accuracy_table(summary:dict, baseline:str='none') -> str:
         gap = '' if v == baseline or 'diff' not in s else f"{100 * s['diff']:+.1f}{se}"
         acc = f"{100 * s['mean']:.1f} ± {100 * s['std']:.1f}" if s['n'] > 1 else f"{100 * s['mean']:.1f}"
         speed = f"{s['img_per_s']:.0f}" if s['img_per_s'] == s['img_per_s'] else '—'   # NaN: no CPU run
-        lines.append(f"| `{v}` | {acc} | {gap} | "
-                     f"{', '.join(f'{100 * a:.1f}' for a in s['accs'])} | {s['params']:,} | {speed} |")
+        seeds = ',\u00a0'.join(f'{100 * a:.1f}' for a in s['accs'])   # no-break spaces: the column stays on one line
+        lines.append(f"| `{v}` | {acc} | {gap} | {seeds} | {s['params']:,} | {speed} |")
     return '\n'.join(lines)
 
 def pick_default(summary:dict, localisation:dict|None=None, baseline:str='none') -> str:

@@ -25,9 +25,9 @@ __all__ = ['PRECISIONS', 'CKPT_FORMAT', 'CKPT_VERSION', 'CKPT_NAME', 'STATE_NAME
            'pick_gate', 'autocast', 'dist_info', 'agree', 'gather', 'CheckpointError', 'save_checkpoint',
            'load_checkpoint', 'pretrained_path', 'load_pretrained', 'shrink_checkpoint', 'TrainingDiverged',
            'train_one_epoch', 'confusion_matrix', 'predict_proba', 'evaluate', 'GracefulStop', 'write_csv',
-           'write_metrics', 'plot_curves', 'plot_confusion', 'make_mix', 'ema_update', 'fit', 'test_best',
-           'measure_speed', 'plan_epochs', 'str2bool', 'train_parser', 'init_distributed', 'run_training',
-           'one_line_warnings', 'main', 'cached_run']
+           'write_metrics', 'plot_curves', 'plot_confusion', 'make_mix', 'progressive_size', 'ema_update', 'fit',
+           'test_best', 'measure_speed', 'size_cost', 'plan_epochs', 'str2bool', 'train_parser', 'init_distributed',
+           'run_training', 'one_line_warnings', 'main', 'cached_run']
 
 # %% ../nbs/03_train.ipynb #e75aeed9
 def pick_device(name:str='auto') -> torch.device:
@@ -311,11 +311,24 @@ def make_mix(name:str, num_classes:int):
     mixup, cutmix = v2.MixUp(num_classes=num_classes), v2.CutMix(num_classes=num_classes)
     return dict(mixup=mixup, cutmix=cutmix, both=v2.RandomChoice([mixup, cutmix]))[name]
 
+# %% ../nbs/03_train.ipynb #1aff8066
+def progressive_size(epoch:int,        # 0-based epoch
+                     epochs:int,       # Epochs of the run
+                     img_size:int,     # Side of the images (the last epochs train at it)
+                     min_size:int=0,   # Side in the first epoch; 0: no progressive resizing
+                     ramp:float=0.75,  # Share of the epochs over which the side grows
+                     step:int=8) -> int:
+    "Side of the training images in `epoch`: from `min_size` up to `img_size` in steps of `step` px over the first `ramp` of the epochs."
+    end = ramp * epochs
+    if not min_size or min_size >= img_size or epoch >= end: return img_size
+    return max(min_size, int(min_size + (img_size - min_size) * epoch / end) // step * step)
+
 # %% ../nbs/03_train.ipynb #27bdfbfe
-def _run_loaders(splits:Splits, batch_size:int, shuffle:bool, augment:bool, seed:int, rank:int=0, world:int=1, device='cpu'):
+def _run_loaders(splits:Splits, batch_size:int, shuffle:bool, augment:bool, seed:int, rank:int=0, world:int=1, device='cpu',
+                 crop_scale:float=1.):
     kw = dict(mean=splits.mean, std=splits.std, device=device)
     train = Loader(splits.train, batch_size, shuffle=shuffle, augment=augment, seed=seed, rank=rank, world=world,
-                   drop_last=len(splits.train) > batch_size * world, **kw)
+                   drop_last=len(splits.train) > batch_size * world, crop_scale=crop_scale, **kw)
     return train, Loader(splits.valid, 256, **kw), Loader(splits.test, 256, **kw)
 
 def _sync_buffers(model):
@@ -351,6 +364,8 @@ def fit(model:AttentionCNN, splits:Splits,
         tta:bool=False,            # Flip test-time augmentation in validation and test
         deadline:float|None=None,  # `time.monotonic()` by which training must end (a time budget); None: no limit
         mix:str='none',            # Batch mixing: 'none', 'mixup', 'cutmix' or 'both' (one of the two per batch)
+        crop_scale:float=1.,       # Augment with random-resized crops keeping at least this share of the area; 1: shifts
+        min_size:int=0,            # Progressive resizing: the first epochs train on images from this side up (`progressive_size`)
        ) -> dict:
     "Train with validation-based model selection; evaluate the best checkpoint on the test split once at the end."
     rank, world = dist_info()
@@ -364,7 +379,8 @@ def fit(model:AttentionCNN, splits:Splits,
     if world > 1:
         if cuda: net = nn.SyncBatchNorm.convert_sync_batchnorm(net)   # batch statistics over the global batch
         net = DDP(net, device_ids=[device.index] if cuda else None)
-    train_dl, val_dl, test_dl = _run_loaders(splits, batch_size, shuffle, augment, seed, rank, world, device)
+    train_dl, val_dl, test_dl = _run_loaders(splits, batch_size, shuffle, augment, seed, rank, world, device, crop_scale)
+    size = lambda e: progressive_size(e, epochs, splits.train.x.shape[-1], min_size)   # training images' side in epoch e
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=epochs * len(train_dl), pct_start=0.25)
     scaler = torch.amp.GradScaler(device.type) if precision == 'fp16' else None
@@ -398,7 +414,7 @@ def fit(model:AttentionCNN, splits:Splits,
                         finished=finished, run_args=run_args or {}, world_size=world, global_batch=batch_size * world, **extra)
     with GracefulStop() as gs:
         for epoch in range(epoch0, epochs):
-            train_dl.set_epoch(epoch)
+            train_dl.set_epoch(epoch); train_dl.size = size(epoch)
             t0 = time.perf_counter()
             r = train_one_epoch(net, train_dl, opt, sched, epoch, device, step0 if epoch == epoch0 else 0,
                                 sums if epoch == epoch0 else None,
@@ -418,11 +434,12 @@ def fit(model:AttentionCNN, splits:Splits,
             if row['best']:
                 best = dict(val_acc=v['acc'], epoch=epoch + 1)
                 if rank == 0: save_checkpoint(out/CKPT_NAME, chosen, **meta, epoch=epoch + 1, val_acc=v['acc'], tta=tta, run_args=run_args or {})
-            out_of_time = agree(deadline is not None and time.monotonic() + row['seconds'] > deadline, device)
+            next_s = row['seconds'] * (size(epoch + 1) / size(epoch)) ** 2   # larger images next epoch: longer
+            out_of_time = agree(deadline is not None and time.monotonic() + next_s > deadline, device)
             last = epoch + 1 == epochs or out_of_time
             save_state(epoch + 1, 0, None, finished=last)
             if rank == 0: write_metrics(history, out/'metrics.csv'); plot_curves(history, out/'curves.png')
-            log(f"epoch {epoch + 1}/{epochs}  train loss {r['loss']:.3f} acc {r['acc']:.1%}  "
+            log(f"epoch {epoch + 1}/{epochs}{f' ({train_dl.size} px)' if train_dl.size < size(epochs) else ''}  train loss {r['loss']:.3f} acc {r['acc']:.1%}  "
                 f"val loss {v['loss']:.3f} acc {v['acc']:.1%}  {r['img_per_s']:.0f} img/s  {row['seconds']:.1f} s"
                 + ('  *best' if row['best'] else ''))
             if out_of_time and epoch + 1 < epochs:
@@ -455,16 +472,18 @@ def test_best(out_dir, splits:Splits, device='cpu', log=print) -> dict:
     return res
 
 # %% ../nbs/03_train.ipynb #1102d403
-MAX_EPOCHS = 40     # the most epochs a time budget plans
+MAX_EPOCHS = 40     # the most epochs (of full-size training) a time budget plans
 EMA_DECAY = 0.999   # --ema's default
 TTA = False         # --tta's default
 
 def measure_speed(model:AttentionCNN, splits:Splits, batch_size:int=32, precision:str='fp32', device='cpu',
-                  steps:int=16, warmup:int=5) -> tuple[float, float]:
+                  steps:int=16, warmup:int=5,
+                  size:int|None=None,   # Train on images of this side (progressive resizing); None: as stored
+                 ) -> tuple[float, float]:
     "Training and evaluation images/s of `model` on `splits`, measured on a copy (the model itself is not changed)."
     m = copy.deepcopy(model).to(device).train()
     opt = torch.optim.AdamW(m.parameters(), lr=1e-6)
-    x, y = next(iter(Loader(splits.train, batch_size, augment=True, mean=splits.mean, std=splits.std, device=device)))
+    x, y = next(iter(Loader(splits.train, batch_size, augment=True, mean=splits.mean, std=splits.std, device=device, size=size)))
     def step():
         with autocast(device, precision): loss = F.cross_entropy(m(x)[2].float(), y)
         opt.zero_grad(); loss.backward(); opt.step()
@@ -481,15 +500,27 @@ def _test_reserve(n_test:int) -> float:
     "Seconds kept back for testing the best checkpoint and writing its figures."
     return 10. + n_test / 200
 
+def size_cost(img_size:int, small:int, img_s:float, small_img_s:float):
+    "Relative training cost of one image of side s (1 at `img_size`), t(s) = a + b·s², fitted to speeds measured at two sides."
+    t1, t0 = 1 / img_s, 1 / small_img_s
+    b = max(0., (t1 - t0) / (img_size ** 2 - small ** 2)); a = t1 - b * img_size ** 2
+    return lambda s: (a + b * s * s) / t1
+
 def plan_epochs(budget_s:float,                  # Seconds left for training and testing
                 n_train:float, n_val:float, n_test:float,  # Images per process in each split
-                train_img_s:float, eval_img_s:float,       # Measured speeds (`measure_speed`)
-                tta:bool=False, max_epochs:int=MAX_EPOCHS) -> tuple[int, float]:
-    "The number of epochs that fit `budget_s` (at least 1, at most `max_epochs`) and the predicted seconds per epoch."
+                train_img_s:float, eval_img_s:float,       # Measured speeds (`measure_speed`) at full size
+                tta:bool=False,
+                max_epochs:float=MAX_EPOCHS,     # The most full-size epochs' worth of training
+                cost=lambda epoch, epochs: 1.,   # Training cost of `epoch` of `epochs` relative to a full-size epoch
+               ) -> tuple[int, float]:
+    "The number of epochs that fit `budget_s` (at least 1) and the predicted mean seconds per epoch."
     k = 2 if tta else 1
-    epoch_s = n_train / train_img_s + k * n_val / eval_img_s + 1.
-    test_s = _test_reserve(n_test) + k * n_test / eval_img_s
-    return max(1, min(max_epochs, int(0.97 * (budget_s - test_s) / epoch_s))), epoch_s
+    train_s, other_s = n_train / train_img_s, k * n_val / eval_img_s + 1.
+    left = 0.97 * (budget_s - _test_reserve(n_test) - k * n_test / eval_img_s)
+    work = lambda n: sum(cost(e, n) for e in range(n))   # full-size epochs' worth of training in a run of n epochs
+    n = 1
+    while work(n + 1) <= max_epochs + 1e-9 and work(n + 1) * train_s + (n + 1) * other_s <= left: n += 1
+    return n, (work(n) * train_s + n * other_s) / n
 
 # %% ../nbs/03_train.ipynb #56815d6b
 def str2bool(s) -> bool:
@@ -510,6 +541,12 @@ def _writable(folder:Path, flag:str):
         probe = folder/f'.write_test.{os.getpid()}'; probe.write_bytes(b''); probe.unlink()
     except OSError as e:
         raise ValueError(f"{flag} {folder}: cannot write there ({e.strerror}); choose a writable folder") from None
+
+def _share(s) -> float:
+    "argparse type: a number in (0, 1]."
+    v = float(s)
+    if not 0 < v <= 1: raise argparse.ArgumentTypeError(f"{s}: use a share in (0, 1], e.g. 0.35")
+    return v
 
 def _positive(kind):
     def f(s):
@@ -542,9 +579,12 @@ def train_parser(prog='attention_nb_train') -> argparse.ArgumentParser:
     a('--gate', default='auto', choices=('auto',) + GATES,
       help="squashing function of the attention mask; auto: the design's own (softmax for ltpa, sigmoid for the rest)")
     a('--backbone', default='fast', choices=('fast', 'original'), help="convolutional backbone; 'original' is the tutorial's network")
+    a('--width', type=_positive(int), default=32, help="channels of the fast backbone's first stage; the next three have 2, 4 and 8 times as many")
     a('--val_fraction', type=float, default=0.1, help='share of train held out to choose the best epoch (test never chooses)')
     a('--seed', type=int, default=0, help='seed of weights, validation split, shuffling and augmentation')
-    a('--augment', type=str2bool, default=True, metavar='{true,false}', help='random flips and shifts of training images')
+    a('--augment', type=str2bool, default=True, metavar='{true,false}', help='random flips and shifts (or crops) of training images')
+    a('--crop_scale', type=_share, default=1., help='with --augment: random-resized crops that keep at least this share of the image area, instead of shifts; 1: shifts')
+    a('--min_size', type=int, default=0, help='progressive resizing: the first epochs train on smaller images, growing from min_size px to img_size; 0: off')
     a('--ema', type=float, default=EMA_DECAY, help='decay per step of the moving average of the weights that validation scores and the checkpoint keeps; 0: plain weights')
     a('--mix', default='none', choices=MIXES, help="batch mixing of training images (torchvision's MixUp / CutMix; both: one of the two per batch)")
     a('--tta', type=str2bool, default=TTA, metavar='{true,false}', help='flip test-time augmentation: score each validation and test image and its mirror image')
@@ -554,7 +594,7 @@ def train_parser(prog='attention_nb_train') -> argparse.ArgumentParser:
 
 # %% ../nbs/03_train.ipynb #55ad855c
 RESUMED_FLAGS = ('data_folder', 'demo', 'img_size', 'img_depth', 'epoch', 'batch_size', 'learning_rate', 'dropout_rate',
-                 'shuffle', 'attention', 'gate', 'backbone', 'val_fraction', 'seed', 'augment', 'precision', 'ema', 'tta', 'mix',
+                 'shuffle', 'attention', 'gate', 'backbone', 'width', 'val_fraction', 'seed', 'augment', 'precision', 'ema', 'tta', 'mix', 'crop_scale', 'min_size',
                  'time_budget', 'planned')
 
 def _launched_by_torchrun() -> bool:
@@ -590,6 +630,9 @@ def run_training(args:argparse.Namespace, log=print) -> dict:
     if not args.demo and not args.data_folder: raise ValueError('--data_folder is required (or --demo for the built-in demo data)')
     if not 0 < args.val_fraction < 1: raise ValueError(f'--val_fraction {args.val_fraction}: use a number between 0 and 1')
     if not 0 <= args.ema < 1: raise ValueError(f'--ema {args.ema}: use a decay in [0, 1), e.g. 0.999, or 0 for none')
+    if args.min_size and args.min_size < 32: raise ValueError(f'--min_size {args.min_size}: use 32 px or more, or 0 for no progressive resizing')
+    if args.min_size and (args.attention == 'dense' or args.backbone == 'original'):
+        raise ValueError(f"--min_size {args.min_size}: {'dense attention' if args.attention == 'dense' else 'the original backbone'} has weights tied to the image size; use --min_size 0")
     if out.exists() and not out.is_dir(): raise ValueError(f'--model_save_path {out}: is a file; give a folder for the run')
     if rank: dist.barrier()     # rank 0 writes the demo data and the decode cache; the others then read them
     data = make_demo_data(img_size=max(64, args.img_size), seed=0) if args.demo else Path(args.data_folder).expanduser()
@@ -599,7 +642,7 @@ def run_training(args:argparse.Namespace, log=print) -> dict:
     args.precision = pick_precision(args.precision, device)   # stored resolved, so a resumed run keeps it
     args.gate = pick_gate(args.gate, args.attention)
     model_kw = dict(num_classes=len(classes), img_size=args.img_size, img_depth=args.img_depth, attention=args.attention,
-                    gate=args.gate, dropout=args.dropout_rate, backbone=args.backbone)
+                    gate=args.gate, dropout=args.dropout_rate, backbone=args.backbone, width=args.width)
     torch.manual_seed(args.seed)
     model = AttentionCNN(**model_kw)
     splits = load_data(data, args.img_size, args.img_depth, args.val_fraction, args.seed, num_workers=args.num_workers,
@@ -612,16 +655,23 @@ def run_training(args:argparse.Namespace, log=print) -> dict:
     if rank == 0: _writable(out, '--model_save_path')
     if args.epoch is None:   # plan the epochs from the time budget
         train_s, eval_s = measure_speed(model, splits, args.batch_size, args.precision, device)
+        cost, small = (lambda e, n: 1.), ''
+        if 0 < args.min_size < args.img_size:   # progressive resizing: early epochs are cheaper; time the smallest size too
+            small_s = measure_speed(model, splits, args.batch_size, args.precision, device, size=args.min_size)[0]
+            rel = size_cost(args.img_size, args.min_size, train_s, small_s)
+            cost = lambda e, n: rel(progressive_size(e, n, args.img_size, args.min_size))
+            small = f", {small_s * world:.0f} img/s at {args.min_size} px"
         budget = args.time_budget * 60 - (time.monotonic() - t_start)
         epochs, epoch_s = plan_epochs(budget, len(splits.train) / world, len(splits.valid) / world,
-                                      len(splits.test) / world, train_s, eval_s, args.tta)
+                                      len(splits.test) / world, train_s, eval_s, args.tta, cost=cost)
         args.epoch, args.planned = min(gather(epochs)), True
+        capped = sum(cost(e, args.epoch + 1) for e in range(args.epoch + 1)) > MAX_EPOCHS
         log(f"time budget {args.time_budget:g} min: {args.epoch} epochs of about {epoch_s:.0f} s "
-            f"(training {train_s * world:.0f} img/s measured{'' if args.epoch < MAX_EPOCHS else f'; at most {MAX_EPOCHS}'}); --epoch N sets them")
+            f"(training {train_s * world:.0f} img/s measured{small}{f'; at most {MAX_EPOCHS} full-size epochs' if capped else ''}); --epoch N sets them")
     deadline = t_start + args.time_budget * 60 - _test_reserve(len(splits.test)) if args.planned else None
     return fit(model, splits, out, args.epoch, args.batch_size, args.learning_rate, shuffle=args.shuffle,
                augment=args.augment, seed=args.seed, device=device, resume=args.resume, log=log, precision=args.precision,
-               ema=args.ema, tta=args.tta, deadline=deadline, mix=args.mix,
+               ema=args.ema, tta=args.tta, deadline=deadline, mix=args.mix, crop_scale=args.crop_scale, min_size=args.min_size,
                run_args={k: getattr(args, k) for k in RESUMED_FLAGS})
 
 # %% ../nbs/03_train.ipynb #a589301f
@@ -667,7 +717,7 @@ def cached_run(data_folder=None,    # A data folder; None trains on the demo dat
     args.gate = pick_gate(args.gate, args.attention)
     want = {k: getattr(args, k) for k in RESUMED_FLAGS if k not in ('planned', 'time_budget')}
     defaults = {k: p.get_default(k) for k in RESUMED_FLAGS}   # runs saved before a flag existed used its default:
-    defaults.update(precision='fp32', ema=0., tta=False, planned=False)   # float32, no weight average, no TTA
+    defaults.update(precision='fp32', ema=0., tta=False, planned=False, crop_scale=1., min_size=0, width=32)   # float32, no weight average, no TTA
     if state.exists():
         try:
             st = _read(state, 'resumable state')

@@ -8,7 +8,7 @@ are planned from the 20-minute --time_budget) and print held-out test accuracy, 
 
 Wall time runs from the command's start to its last line, decoding and the final test included; decoding starts from
 an empty cache. Peak memory is the training process's peak resident set. The run folder is kept under
-bench/accuracy-<data>-<seed>/ (metrics.csv, test_metrics.json, the checkpoint).
+bench/accuracy-<data>-<seed>[-<extra flags>]/ (metrics.csv, test_metrics.json, the checkpoint).
 """
 import argparse, csv, json, os, shutil, subprocess, sys, tempfile, time
 from pathlib import Path
@@ -26,7 +26,7 @@ def main():
     from attention_nb.data import shared_data
     data = shared_data(args.data)
     if data is None: sys.exit(f'bench/accuracy.py: ../shared/data/{args.data} not found; this benchmark needs it')
-    keep = HERE/f'accuracy-{args.data}-{args.seed}'
+    keep = HERE/'-'.join([f'accuracy-{args.data}-{args.seed}'] + [a.lstrip('-') for a in extra])
     shutil.rmtree(keep, ignore_errors=True)
     with tempfile.TemporaryDirectory() as tmp:
         cmd = [sys.executable, str(HERE.parent/'train_script.py'), '--data_folder', str(data), '--seed', str(args.seed),
@@ -43,7 +43,8 @@ def main():
     train_s = sum(float(r['seconds']) for r in hist)
     ips = sorted(float(r['img_per_s']) for r in hist)[len(hist) // 2]
     acc_goal, wall_goal = TARGETS[args.data]
-    print(f"\n{args.data}, 64 px, default model and recipe, {len(hist)} epochs, seed {args.seed}, {os.cpu_count()} cores")
+    recipe = 'default model and recipe' + (f" with {' '.join(extra)}" if extra else '')
+    print(f"\n{args.data}, 64 px, {recipe}, {len(hist)} epochs, seed {args.seed}, {os.cpu_count()} cores")
     print(f"test accuracy      {tm['test_acc']:.1%} on {tm['n_test']} held-out images (best epoch {tm['best_epoch']} by validation {tm['val_acc']:.1%}{', flip TTA' if tm.get('tta') else ''})")
     print(f"wall time          {wall:.0f} s from the command's start to its last line ({train_s:.0f} s in epochs)")
     print(f"training images/s  {ips:.0f} (median over epochs)")

@@ -4,7 +4,8 @@
 #   .gpu/a/train/{buildings,forest,glacier}   carried by a first call that copies it to /tmp/gpu_a (a carried folder
 #                                             does not survive to the next call; /tmp on the warm machine does)
 #   .gpu/b/train/{mountain,sea,street}, .gpu/b/test   carried by the second call, which runs this script.
-# Used in session 18: `P=7 BUDGET_S=545 bash bench/gpu_grid.sh` (13 runs in 488 s on one H200).
+# Used in session 18: `P=7 BUDGET_S=545 bash bench/gpu_grid.sh` (13 runs in 488 s on one H200); session 19:
+# `P=8 BUDGET_S=555 JOBS=bench/gpu_jobs_13.txt bash bench/gpu_grid.sh` (8 of 12 runs finished: 46 epochs take 390-430 s).
 # Every job is `bench/grid.py` with its own CSV; rows come back merged in $OUT/grid.csv and $OUT/recipe.csv.
 # Jobs still running at the deadline (BUDGET_S after the start) are stopped and give no row.
 set -u
@@ -44,12 +45,11 @@ J
 xargs -P $P -L 1 bash -c 'job "$@"' _ < /tmp/jobs
 python3 - "$OUT" <<'PY'
 import csv, glob, sys
+from attention_nb.train import write_csv
 for kind in ('grid', 'recipe'):
     rows = [r for f in sorted(glob.glob(f'/tmp/rows/{kind}-*.csv')) for r in csv.DictReader(open(f))]
     if not rows: continue
-    fields = list(dict.fromkeys(k for r in rows for k in r))
-    with open(f'{sys.argv[1]}/{kind}.csv', 'w', newline='') as f:
-        w = csv.DictWriter(f, fields); w.writeheader(); w.writerows(rows)
+    write_csv(rows, f'{sys.argv[1]}/{kind}.csv', list(dict.fromkeys(k for r in rows for k in r)))
     print(kind, len(rows), 'rows')
 PY
 for f in /tmp/logs/*.log; do echo "== $f"; grep -v "^  " "$f" | tail -4; done > "$OUT/log.txt"

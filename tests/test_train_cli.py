@@ -104,6 +104,16 @@ def test_resume_keeps_the_planned_epochs(tmp_path):
     assert totals == {n} and 'test accuracy' in r.stdout, r.stdout                # the same schedule, finished
 
 
+def test_progressive_resizing_plans_from_both_sizes(tmp_path):
+    r = train('--demo', '--time_budget', '0.4', '--min_size', '32', '--crop_scale', '0.35', '--model_save_path', str(tmp_path))
+    assert r.returncode == 0, r.stderr
+    assert re.search(r'time budget 0.4 min: \d+ epochs .*img/s measured, \d+ img/s at 32 px', r.stdout), r.stdout
+    assert re.search(r'^epoch 1/\d+ \(32 px\)', r.stdout, re.M) and 'test accuracy' in r.stdout, r.stdout
+    from attention_nb.train import load_checkpoint
+    args = load_checkpoint(tmp_path)[1]['run_args']
+    assert (args['min_size'], args['crop_scale']) == (32, 0.35)     # stored: --resume keeps them
+
+
 def test_same_seed_same_metrics_and_shuffle_false(tmp_path):
     a = train('--demo', '--epoch', '2', '--shuffle', 'false', '--model_save_path', str(tmp_path/'a'))
     b = train('--demo', '--epoch', '2', '--shuffle', 'false', '--model_save_path', str(tmp_path/'b'))
@@ -132,6 +142,9 @@ def test_help_documents_every_flag():
     (['--demo', '--device', 'tpu'], "invalid choice: 'tpu'"),
     (['--demo', '--attention', 'global'], "invalid choice: 'global'"),
     (['--demo', '--val_fraction', '1.5'], '--val_fraction 1.5'),
+    (['--demo', '--crop_scale', '1.5'], '1.5: use a share in (0, 1]'),
+    (['--demo', '--min_size', '16'], '--min_size 16: use 32 px or more'),
+    (['--demo', '--min_size', '32', '--attention', 'dense'], '--min_size 32: dense attention has weights tied'),
     (['--data_folder', 'no/such/folder'], 'no/such/folder'),
     (['--resume', '--model_save_path', 'no/such/run'], 'no resumable state at no/such/run'),
 ])
