@@ -314,14 +314,15 @@ def make_mix(name:str, num_classes:int):
 # %% ../nbs/03_train.ipynb #1aff8066
 def progressive_size(epoch:int,        # 0-based epoch
                      epochs:int,       # Epochs of the run
-                     img_size:int,     # Side of the images (the last epochs train at it)
-                     min_size:int=0,   # Side in the first epoch; 0: no progressive resizing
+                     img_size:int,     # Side of the images: the last epochs use it
+                     min_size:int=0,   # Side in the first epoch; 0: off
                      ramp:float=0.75,  # Share of the epochs over which the side grows
                      step:int=8) -> int:
-    "Side of the training images in `epoch`: from `min_size` up to `img_size` in steps of `step` px over the first `ramp` of the epochs."
+    "Side of the training images in `epoch`: from `min_size` up to `img_size`."
     end = ramp * epochs
     if not min_size or min_size >= img_size or epoch >= end: return img_size
-    return max(min_size, int(min_size + (img_size - min_size) * epoch / end) // step * step)
+    s = min_size + (img_size - min_size) * epoch / end   # grows linearly,
+    return max(min_size, int(s) // step * step)          # down to a multiple of step
 
 # %% ../nbs/03_train.ipynb #27bdfbfe
 def _run_loaders(splits:Splits, batch_size:int, shuffle:bool, augment:bool, seed:int, rank:int=0, world:int=1, device='cpu',
@@ -501,7 +502,7 @@ def _test_reserve(n_test:int) -> float:
     return 10. + n_test / 200
 
 def size_cost(img_size:int, small:int, img_s:float, small_img_s:float):
-    "Relative training cost of one image of side s (1 at `img_size`), t(s) = a + b·s², fitted to speeds measured at two sides."
+    "Cost of an image of side s relative to `img_size`: t(s) = a + b·s² through two speeds."
     t1, t0 = 1 / img_s, 1 / small_img_s
     b = max(0., (t1 - t0) / (img_size ** 2 - small ** 2)); a = t1 - b * img_size ** 2
     return lambda s: (a + b * s * s) / t1
