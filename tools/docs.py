@@ -227,7 +227,14 @@ def build(check_warnings=False):
     if (ROOT/'nbs'/'images').exists(): shutil.copytree(ROOT/'nbs'/'images', BOOK/'images')
     (BOOK/'api.md').write_text(api_page(pages))
     chapters = [p.stem for p in nbs if p.stem != 'index'] + ['api']
-    (BOOK/'_toc.yml').write_text('format: jb-book\nroot: index\nchapters:\n' + ''.join(f'- file: {c}\n' for c in chapters))
+    def entry(stem):   # numbered chapters keep their number in the sidebar, so "chapter 03" in the text can be found
+        if not re.match(r'\d\d_', stem): return f'- file: {stem}\n'
+        nb = json.loads((ROOT/'nbs'/f'{stem}.ipynb').read_text())
+        h1 = next((m.group(1) for c in nb['cells'] if c['cell_type'] == 'markdown'
+                   for m in [re.match(r'# (.+)', ''.join(c['source']))] if m), stem)
+        title = front_matter(next((''.join(c['source']) for c in nb['cells'] if c['cell_type'] == 'raw'), '')).get('title', h1)
+        return f'- file: {stem}\n  title: {json.dumps(f"{stem[:2]} · {title}", ensure_ascii=False)}\n'
+    (BOOK/'_toc.yml').write_text('format: jb-book\nroot: index\nchapters:\n' + ''.join(entry(c) for c in chapters))
     (BOOK/'_config.yml').write_text(CONFIG)
     shutil.rmtree(OUT, ignore_errors=True)
     jb = Path(sys.executable).parent/'jupyter-book'
