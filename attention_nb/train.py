@@ -26,8 +26,8 @@ __all__ = ['PRECISIONS', 'CKPT_FORMAT', 'CKPT_VERSION', 'CKPT_NAME', 'STATE_NAME
            'load_checkpoint', 'pretrained_path', 'load_pretrained', 'shrink_checkpoint', 'TrainingDiverged',
            'train_one_epoch', 'confusion_matrix', 'predict_proba', 'evaluate', 'GracefulStop', 'write_csv',
            'write_metrics', 'plot_curves', 'plot_confusion', 'make_mix', 'progressive_size', 'ema_update', 'fit',
-           'test_best', 'measure_speed', 'size_cost', 'plan_epochs', 'str2bool', 'train_parser', 'init_distributed',
-           'run_training', 'one_line_warnings', 'main', 'cached_run']
+           'test_best', 'measure_speed', 'size_cost', 'epochs_worth', 'plan_epochs', 'str2bool', 'train_parser',
+           'init_distributed', 'run_training', 'one_line_warnings', 'main', 'cached_run']
 
 # %% ../nbs/03_train.ipynb #e75aeed9
 def pick_device(name:str='auto') -> torch.device:
@@ -381,7 +381,8 @@ def fit(model:AttentionCNN, splits:Splits,
         if cuda: net = nn.SyncBatchNorm.convert_sync_batchnorm(net)   # batch statistics over the global batch
         net = DDP(net, device_ids=[device.index] if cuda else None)
     train_dl, val_dl, test_dl = _run_loaders(splits, batch_size, shuffle, augment, seed, rank, world, device, crop_scale)
-    size = lambda e: progressive_size(e, epochs, splits.train.x.shape[-1], min_size)   # training images' side in epoch e
+    full = splits.train.x.shape[-1]
+    size = lambda e: progressive_size(e, epochs, full, min_size)   # training images' side in epoch e
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=epochs * len(train_dl), pct_start=0.25)
     scaler = torch.amp.GradScaler(device.type) if precision == 'fp16' else None
@@ -440,7 +441,7 @@ def fit(model:AttentionCNN, splits:Splits,
             last = epoch + 1 == epochs or out_of_time
             save_state(epoch + 1, 0, None, finished=last)
             if rank == 0: write_metrics(history, out/'metrics.csv'); plot_curves(history, out/'curves.png')
-            log(f"epoch {epoch + 1}/{epochs}{f' ({train_dl.size} px)' if train_dl.size < size(epochs) else ''}  train loss {r['loss']:.3f} acc {r['acc']:.1%}  "
+            log(f"epoch {epoch + 1}/{epochs}{f' ({train_dl.size} px)' if train_dl.size < full else ''}  train loss {r['loss']:.3f} acc {r['acc']:.1%}  "
                 f"val loss {v['loss']:.3f} acc {v['acc']:.1%}  {r['img_per_s']:.0f} img/s  {row['seconds']:.1f} s"
                 + ('  *best' if row['best'] else ''))
             if out_of_time and epoch + 1 < epochs:
@@ -507,6 +508,10 @@ def size_cost(img_size:int, small:int, img_s:float, small_img_s:float):
     b = max(0., (t1 - t0) / (img_size ** 2 - small ** 2)); a = t1 - b * img_size ** 2
     return lambda s: (a + b * s * s) / t1
 
+def epochs_worth(cost, n:int) -> float:
+    "Full-size epochs' worth of training in a run of `n` epochs whose epoch e costs `cost(e, n)`."
+    return sum(cost(e, n) for e in range(n))
+
 def plan_epochs(budget_s:float,                  # Seconds left for training and testing
                 n_train:float, n_val:float, n_test:float,  # Images per process in each split
                 train_img_s:float, eval_img_s:float,       # Measured speeds (`measure_speed`) at full size
@@ -518,10 +523,9 @@ def plan_epochs(budget_s:float,                  # Seconds left for training and
     k = 2 if tta else 1
     train_s, other_s = n_train / train_img_s, k * n_val / eval_img_s + 1.
     left = 0.97 * (budget_s - _test_reserve(n_test) - k * n_test / eval_img_s)
-    work = lambda n: sum(cost(e, n) for e in range(n))   # full-size epochs' worth of training in a run of n epochs
     n = 1
-    while work(n + 1) <= max_epochs + 1e-9 and work(n + 1) * train_s + (n + 1) * other_s <= left: n += 1
-    return n, (work(n) * train_s + n * other_s) / n
+    while (w := epochs_worth(cost, n + 1)) <= max_epochs + 1e-9 and w * train_s + (n + 1) * other_s <= left: n += 1
+    return n, (epochs_worth(cost, n) * train_s + n * other_s) / n
 
 # %% ../nbs/03_train.ipynb #56815d6b
 def str2bool(s) -> bool:
@@ -666,7 +670,7 @@ def run_training(args:argparse.Namespace, log=print) -> dict:
         epochs, epoch_s = plan_epochs(budget, len(splits.train) / world, len(splits.valid) / world,
                                       len(splits.test) / world, train_s, eval_s, args.tta, cost=cost)
         args.epoch, args.planned = min(gather(epochs)), True
-        capped = sum(cost(e, args.epoch + 1) for e in range(args.epoch + 1)) > MAX_EPOCHS
+        capped = epochs_worth(cost, args.epoch + 1) > MAX_EPOCHS
         log(f"time budget {args.time_budget:g} min: {args.epoch} epochs of about {epoch_s:.0f} s "
             f"(training {train_s * world:.0f} img/s measured{small}{f'; at most {MAX_EPOCHS} full-size epochs' if capped else ''}); --epoch N sets them")
     deadline = t_start + args.time_budget * 60 - _test_reserve(len(splits.test)) if args.planned else None
@@ -718,7 +722,7 @@ def cached_run(data_folder=None,    # A data folder; None trains on the demo dat
     args.gate = pick_gate(args.gate, args.attention)
     want = {k: getattr(args, k) for k in RESUMED_FLAGS if k not in ('planned', 'time_budget')}
     defaults = {k: p.get_default(k) for k in RESUMED_FLAGS}   # runs saved before a flag existed used its default:
-    defaults.update(precision='fp32', ema=0., tta=False, planned=False, crop_scale=1., min_size=0, width=32)   # float32, no weight average, no TTA
+    defaults.update(precision='fp32', ema=0., tta=False, planned=False, crop_scale=1., min_size=0, width=32)   # fp32, no average, no TTA, shifts, full size, width 32
     if state.exists():
         try:
             st = _read(state, 'resumable state')

@@ -209,12 +209,15 @@ def build(check_warnings=False):
     if missing: sys.exit(f"tools/docs.py: nbdev could not process {', '.join(missing)} (see the error above)")
     shutil.rmtree(BOOK, ignore_errors=True); BOOK.mkdir()
     nbs = sorted(p for p in proc.glob('*.ipynb'))
-    pages = {}
-    for p in nbs:   # Quarto page name (output-file or stem) -> notebook stem
+    pages, titles = {}, {}
+    for p in nbs:   # Quarto page name (output-file or stem) -> notebook stem; and the page titles
         nb = json.loads(p.read_text())
         raw = next((''.join(c['source']) for c in nb['cells'] if c['cell_type'] == 'raw'), '')
         out = front_matter(raw).get('output-file', p.stem + '.html')
         pages[out.rsplit('.', 1)[0]] = p.stem
+        h1 = next((m.group(1) for c in nb['cells'] if c['cell_type'] == 'markdown'
+                   for m in [re.match(r'# (.+)', ''.join(c['source']))] if m), p.stem)
+        titles[p.stem] = front_matter(raw).get('title', h1)
     for p in nbs: (BOOK/p.name).write_text(json.dumps(convert(p, pages), indent=1))
     # MathJax 3 served by the site itself (from the sphinx-mathjax-offline wheel): the pages need no CDN
     import importlib.util
@@ -229,11 +232,7 @@ def build(check_warnings=False):
     chapters = [p.stem for p in nbs if p.stem != 'index'] + ['api']
     def entry(stem):   # numbered chapters keep their number in the sidebar, so "chapter 03" in the text can be found
         if not re.match(r'\d\d_', stem): return f'- file: {stem}\n'
-        nb = json.loads((ROOT/'nbs'/f'{stem}.ipynb').read_text())
-        h1 = next((m.group(1) for c in nb['cells'] if c['cell_type'] == 'markdown'
-                   for m in [re.match(r'# (.+)', ''.join(c['source']))] if m), stem)
-        title = front_matter(next((''.join(c['source']) for c in nb['cells'] if c['cell_type'] == 'raw'), '')).get('title', h1)
-        return f'- file: {stem}\n  title: {json.dumps(f"{stem[:2]} · {title}", ensure_ascii=False)}\n'
+        return f'- file: {stem}\n  title: {json.dumps(f"{stem[:2]} · {titles[stem]}", ensure_ascii=False)}\n'
     (BOOK/'_toc.yml').write_text('format: jb-book\nroot: index\nchapters:\n' + ''.join(entry(c) for c in chapters))
     (BOOK/'_config.yml').write_text(CONFIG)
     shutil.rmtree(OUT, ignore_errors=True)
