@@ -5,7 +5,7 @@
 
 It is the console script `attention_nb_train` (see `nbs/03_train.ipynb`); `-h` lists every flag.
 """
-from attention_nb.train import main
+from attention_nb.cli import main
 
 if __name__ == '__main__':
     main()

@@ -8,11 +8,17 @@ import torch
 from torch import nn
 
 # %% auto #0
-__all__ = ['GATES', 'ATTENTIONS', 'gate_fn', 'DenseAttention', 'SpatialAttention', 'ChannelAttention', 'NoAttention',
-           'SqueezeExcite', 'CBAM', 'LearnToPayAttention', 'make_attention', 'param_count']
+__all__ = ['GATES', 'DEFAULT_GATES', 'SCORES', 'POOLS', 'ATTENTIONS', 'default_gate', 'gate_fn', 'DenseAttention',
+           'SpatialAttention', 'ChannelAttention', 'NoAttention', 'SqueezeExcite', 'CBAM', 'LearnToPayAttention',
+           'make_attention', 'param_count']
 
 # %% ../nbs/01_attention.ipynb #2e72ad1e
 GATES = ('sigmoid', 'softmax')
+DEFAULT_GATES = {'spatial': 'softmax', 'ltpa': 'softmax'}   # chosen by measurement (chapter 06); the rest: sigmoid
+
+def default_gate(attention:str) -> str:
+    "The gate a design uses unless told otherwise: the softmax over positions for `spatial` and `ltpa`, else the sigmoid."
+    return DEFAULT_GATES.get(attention, 'sigmoid')
 
 def gate_fn(e:torch.Tensor,   # Scores
             gate:str,          # 'sigmoid' or 'softmax'
@@ -97,26 +103,39 @@ class CBAM(nn.Module):
         return ms * mc * h, mc * ms
 
 # %% ../nbs/01_attention.ipynb #12f619bf
+SCORES, POOLS = ('add', 'dot'), ('attention', 'mean')
+
 class LearnToPayAttention(nn.Module):
     "Learn to pay attention (Jetley et al. 2018): stages' local features scored against a global one, then pooled."
-    def __init__(self, channels:int,             # C: channels of the final features h, and of the global feature g
-                 local_channels:tuple=(),       # C_s of the earlier stages attended besides h
-                 gate:str='softmax'):           # 'softmax' over positions (the paper) or 'sigmoid' with mean pooling
+    def __init__(self, channels:int,        # C: channels of the final features h, and of the global feature g
+                 local_channels:tuple=(),  # C_s of the earlier stages attended besides h
+                 gate:str='softmax',       # 'softmax' over positions (the paper) or 'sigmoid' with mean pooling
+                 score:str='add',          # 'add': <u, l + g>; 'dot': <l, Q g>, a global query
+                 pool:str='attention'):    # 'attention': pool with the maps; 'mean': plain average (ablation)
         super().__init__()
         gate_fn(torch.zeros(1, 1), gate)
-        self.gate = gate
+        if score not in SCORES: raise ValueError(f"score={score!r}: use one of {SCORES}")
+        if pool not in POOLS: raise ValueError(f"pool={pool!r}: use one of {POOLS}")
+        self.gate, self.score, self.pool, n = gate, score, pool, len(local_channels) + 1
         self.proj = nn.ModuleList(nn.Conv2d(c, channels, 1, bias=False) for c in local_channels)   # P_s
-        self.u = nn.ModuleList(nn.Conv2d(channels, 1, 1, bias=False) for _ in range(len(local_channels) + 1))   # u_s
+        if score == 'add': self.u = nn.ModuleList(nn.Conv2d(channels, 1, 1, bias=False) for _ in range(n))   # u_s
+        else: self.q = nn.ModuleList(nn.Linear(channels, channels, bias=False) for _ in range(n))         # Q_s
+
+    def compat(self, s:int, l, g):
+        "Scores (B, 1, H_s, W_s) of stage `s`'s features `l` against the global `g`."
+        if self.score == 'add': return self.u[s](l + g[..., None, None])
+        return (l * self.q[s](g)[..., None, None]).sum(1, keepdim=True) / l.shape[1] ** 0.5
 
     def attend(self, h, *stages) -> tuple:
         "Pooled descriptors g_s (B, C) and maps a_s (B, 1, H_s, W_s): one per earlier stage, then one for h."
         if len(stages) != len(self.proj):
             raise ValueError(f"got {len(stages)} earlier stages for {len(self.proj)} projections")
-        g = h.mean((2, 3), keepdim=True)                         # the global query, (B, C, 1, 1)
+        g = h.mean((2, 3))                                       # the global feature, (B, C)
         pooled, maps = [], []
-        for l, u in zip([p(l) for p, l in zip(self.proj, stages)] + [h], self.u):
-            a = gate_fn(u(l + g), self.gate, start_dim=2)        # compatibility → weights over positions
-            pooled.append((a * l).sum((2, 3)) if self.gate == 'softmax' else (a * l).mean((2, 3)))
+        for s, l in enumerate([p(l) for p, l in zip(self.proj, stages)] + [h]):
+            a = gate_fn(self.compat(s, l, g), self.gate, start_dim=2)   # weights over positions
+            sum_pool = self.gate == 'softmax' and self.pool == 'attention'
+            pooled.append((a * l).sum((2, 3)) if sum_pool else (a * l if self.pool == 'attention' else l).mean((2, 3)))
             maps.append(a)
         return pooled, maps
 
@@ -133,16 +152,19 @@ ATTENTIONS = ('spatial', 'channel', 'dense', 'none', 'se', 'cbam', 'ltpa')
 
 def make_attention(kind:str,      # One of `ATTENTIONS`
                    channels:int, height:int, width:int, # Shape of the feature maps it attends to
-                   gate:str='sigmoid',                    # 'sigmoid' or 'softmax'
+                   gate:str='auto',                       # 'sigmoid', 'softmax' or 'auto' (`default_gate`)
                    local_channels:tuple=(),               # `ltpa` only: channels of the earlier stages it attends to
+                   **kw,                                  # `ltpa` only: `score` and `pool` (see `LearnToPayAttention`)
                   ) -> nn.Module:
     "An attention layer by name."
+    if kw and kind != 'ltpa': raise ValueError(f"{', '.join(kw)}: options of ltpa, not of attention={kind!r}")
+    if gate == 'auto': gate = default_gate(kind)
     if gate not in GATES: raise ValueError(f"gate={gate!r}: use one of {GATES}")
     if kind == 'dense': return DenseAttention(channels, height, width, gate)
     if kind == 'spatial': return SpatialAttention(channels, gate)
     if kind == 'channel': return ChannelAttention(channels, gate)
     if kind == 'none': return NoAttention()
-    if kind == 'ltpa': return LearnToPayAttention(channels, local_channels, gate)
+    if kind == 'ltpa': return LearnToPayAttention(channels, local_channels, gate, **kw)
     if kind in ('se', 'cbam'):
         if gate != 'sigmoid': raise ValueError(f"gate={gate!r}: {kind} uses the sigmoid gate only")
         return SqueezeExcite(channels) if kind == 'se' else CBAM(channels)

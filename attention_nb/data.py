@@ -16,11 +16,11 @@ from torchvision.transforms.v2 import functional as TF
 from tqdm.auto import tqdm
 
 # %% auto #0
-__all__ = ['IMG_EXTS', 'SPLIT_LAYOUTS', 'DEMO_CLASSES', 'HARD_COLOURS', 'DataError', 'is_image_file', 'list_images',
-           'write_image', 'find_splits', 'class_folders', 'find_classes', 'open_image', 'decode_images', 'cache_dir',
-           'atomic_save', 'cached_decode', 'ImageSet', 'load_split', 'load_folder', 'stratified_split', 'Splits',
-           'channel_stats', 'load_data', 'Loader', 'demo_image', 'default_demo_path', 'mask_path', 'make_demo_data',
-           'hard_image', 'shared_data']
+__all__ = ['IMG_EXTS', 'SPLIT_LAYOUTS', 'DEMO_CLASSES', 'HARD_COLOURS', 'ODD_COLOURS', 'MARKS', 'DataError', 'is_image_file',
+           'list_images', 'write_image', 'find_splits', 'class_folders', 'find_classes', 'open_image', 'decode_images',
+           'cache_dir', 'atomic_write', 'atomic_save', 'cached_decode', 'ImageSet', 'load_split', 'load_folder',
+           'stratified_split', 'Splits', 'channel_stats', 'load_data', 'normalize', 'Loader', 'demo_image',
+           'default_demo_path', 'mask_path', 'make_demo_data', 'hard_image', 'oddball_image', 'shared_data']
 
 # %% ../nbs/00_data.ipynb #e8de6f3b
 class DataError(ValueError):
@@ -143,14 +143,17 @@ def _fingerprint(files, *extra) -> str:
         st = os.stat(f); h.update(f'{Path(f).resolve()}|{st.st_size}|{st.st_mtime_ns}\n'.encode())
     return h.hexdigest()[:20]
 
-def atomic_save(obj, path):
-    "`torch.save` to a temporary file beside `path`, then rename: a crash never leaves a half-written `path`."
+def atomic_write(path, write):
+    "Call `write(tmp)` on a temporary file beside `path`, then rename it: a crash never leaves a half-written `path`."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f'.{path.name}.{os.getpid()}.tmp')
-    try:
-        torch.save(obj, tmp); os.replace(tmp, path)
+    try: write(tmp); os.replace(tmp, path)
     finally:
         if tmp.exists(): tmp.unlink()
+
+def atomic_save(obj, path):
+    "`torch.save` through `atomic_write`."
+    atomic_write(path, lambda tmp: torch.save(obj, tmp))
 
 def cached_decode(files:list, img_size:int=64, img_depth:int=3,
                   cache:bool=True,          # Read and write the disk cache in `cache_dir()`?
@@ -264,6 +267,14 @@ def load_data(data_folder, img_size:int=64, img_depth:int=3,
     return Splits(train, full.subset(va), test, full.classes, *channel_stats(train.x))
 
 # %% ../nbs/00_data.ipynb #776ab826
+def normalize(images:torch.Tensor,  # uint8 images (N, C, H, W)
+              mean, std,            # Per-channel statistics of images scaled to [0, 1]: sequences or tensors
+             ) -> torch.Tensor:     # float32 (N, C, H, W) on the images' device
+    "Scale uint8 images to [0, 1] and standardise each channel: the one normalisation every model input goes through."
+    c = images.shape[1]
+    m, s = (torch.as_tensor(v, dtype=torch.float32, device=images.device).reshape(1, c, 1, 1) for v in (mean, std))
+    return (images.float() / 255 - m) / s
+
 class Loader:
     "Batches `(x, y)` of normalised float images from an `ImageSet` held in memory."
     def __init__(self, ds:ImageSet,
@@ -306,8 +317,8 @@ class Loader:
         return torch.stack([TF.resized_crop(x[i], top[i].item(), left[i].item(), ch[i].item(), cw[i].item(), [s, s], antialias=True)
                             for i in range(n)])
     def normalize(self, x:torch.Tensor) -> torch.Tensor:
-        "uint8 images (N, C, H, W) to normalised float32."
-        return (x.float() / 255 - self.mean.to(x.device)) / self.std.to(x.device)
+        "uint8 images (N, C, H, W) to normalised float32 (`normalize` with this loader's statistics)."
+        return normalize(x, self.mean, self.std)
     def shard(self, rank:int, world:int) -> 'Loader':
         "A loader over this one's contiguous part `rank` of `world` (evaluation on several processes)."
         n = len(self.ds); lo, hi = n * rank // world, n * (rank + 1) // world
@@ -372,8 +383,11 @@ def demo_image(kind:str,            # One of `DEMO_CLASSES`
     return im, mask
 
 # %% ../nbs/00_data.ipynb #fcf55178
-def default_demo_path(img_size:int=64, seed:int=0, hard:bool=False) -> Path:
+def default_demo_path(img_size:int=64, seed:int=0, hard:bool=False, oddball:dict|None=None, n_train:int=80) -> Path:
     "Where `make_demo_data` writes by default: inside `cache_dir()`."
+    if oddball is not None:
+        knobs = '-'.join(f'{k}{v}' for k, v in sorted(oddball.items()))
+        return cache_dir()/f"oddball-{knobs}-{n_train}x-{img_size}px-seed{seed}"
     return cache_dir()/f"demo-{'hard-' if hard else ''}{img_size}px-seed{seed}"
 
 def mask_path(image_path) -> Path:
@@ -388,11 +402,13 @@ def make_demo_data(path=None,           # Destination; default: `default_demo_pa
                    seed:int=0,          # Seed of all randomness: same seed, same images
                    overwrite:bool=False, # Draw again even if `path` already holds this data set?
                    hard:bool=False,     # Draw the hard variant (`hard_image`) instead?
+                   oddball:dict|None=None, # Draw the odd-one-out task instead: `oddball_image`'s knobs, e.g. {'mark': 'odd'}
                   ) -> Path:
     "Write the demo data set in the train/test class-folder layout, with object masks under `masks/`."
-    path = Path(path).expanduser() if path else default_demo_path(img_size, seed, hard)
+    path = Path(path).expanduser() if path else default_demo_path(img_size, seed, hard, oddball, n_train)
     spec = dict(classes=list(DEMO_CLASSES), n_train=n_train, n_test=n_test, img_size=img_size, seed=seed, version=1,
-                **(dict(hard=True) if hard else {}))
+                **(dict(hard=True) if hard else {}), **(dict(oddball=oddball) if oddball is not None else {}))
+    draw = (lambda k, s, r: oddball_image(k, s, r, **oddball)) if oddball is not None else hard_image if hard else demo_image
     marker = path/'demo.json'
     if not overwrite and marker.exists() and json.loads(marker.read_text()) == spec: return path
     if path.exists() and any(path.iterdir()) and not marker.exists():
@@ -404,7 +420,7 @@ def make_demo_data(path=None,           # Destination; default: `default_demo_pa
         for kind in DEMO_CLASSES:
             (tmp/split/kind).mkdir(parents=True); (tmp/'masks'/split/kind).mkdir(parents=True)
             for i in range(n):
-                im, mask = (hard_image if hard else demo_image)(kind, img_size, rng)
+                im, mask = draw(kind, img_size, rng)
                 im.save(tmp/split/kind/f'{i:04d}.png'); mask.save(tmp/'masks'/split/kind/f'{i:04d}.png')
     (tmp/'demo.json').write_text(json.dumps(spec))
     shutil.rmtree(path, ignore_errors=True)
@@ -444,6 +460,41 @@ def hard_image(kind:str,            # One of `DEMO_CLASSES`: the shape of the si
         for d, fill in ((draw, colour), (ImageDraw.Draw(mask), 255)) if target else ((draw, colour),):
             xy = _shape_xy(k, cx, cy, r)
             (d.ellipse if k == 'circle' else d.rectangle if k == 'square' else d.polygon)(xy, fill=fill)
+    return im, mask
+
+# %% ../nbs/00_data.ipynb #78a13ce1
+ODD_COLOURS = ((225, 40, 40), (40, 190, 40), (40, 90, 230), (230, 220, 40), (40, 210, 210), (225, 225, 225))
+MARKS = ('odd', 'fixed')
+
+def oddball_image(kind:str,            # One of `DEMO_CLASSES`: the shape of the odd object
+                  img_size:int=64,
+                  rng:np.random.Generator|None=None,
+                  mark:str='odd',      # 'odd': the one shape in another colour; 'fixed': the one red shape
+                  n_objects:tuple=(5, 7),  # Shapes per image, both ends included
+                  radius:tuple=(1 / 12, 1 / 9),  # Shape radius as a share of the side
+                 ) -> tuple[Image.Image, Image.Image]: # the RGB image and its 'L' mask (255 inside the odd object)
+    "Draw one odd-one-out image: the class is the shape of the single object whose colour differs from the rest."
+    if mark not in MARKS: raise ValueError(f"mark={mark!r}: use one of {MARKS}")
+    rng = rng or np.random.default_rng()
+    S = img_size
+    if mark == 'odd': common, odd = rng.choice(len(ODD_COLOURS), 2, replace=False)
+    else: common, odd = 1 + int(rng.integers(len(ODD_COLOURS) - 1)), 0           # the odd one is red, only it
+    bg = rng.uniform(60, 140, 3) + rng.normal(0, 12, (S, S, 3))
+    im = Image.fromarray(bg.clip(0, 255).astype(np.uint8))
+    draw, mask = ImageDraw.Draw(im), Image.new('L', (S, S), 0)
+    placed, n = [], int(rng.integers(n_objects[0], n_objects[1] + 1))
+    while len(placed) < n:                            # no overlaps; the last shape drawn is the odd one
+        r = rng.uniform(*radius) * S
+        cx, cy = rng.uniform(r + 1, S - r - 1, 2)
+        if all((cx - x) ** 2 + (cy - y) ** 2 > (r + q + 2) ** 2 for x, y, q in placed): placed.append((cx, cy, r))
+    for i, (cx, cy, r) in enumerate(placed):
+        target = i == n - 1
+        k = kind if target else DEMO_CLASSES[int(rng.integers(len(DEMO_CLASSES)))]
+        base = np.array(ODD_COLOURS[odd if target else common])
+        colour = tuple(int(v) for v in np.clip(base + rng.integers(-20, 21, 3), 0, 255))
+        for dr, fill in ((draw, colour), (ImageDraw.Draw(mask), 255)) if target else ((draw, colour),):
+            xy = _shape_xy(k, cx, cy, r)
+            (dr.ellipse if k == 'circle' else dr.rectangle if k == 'square' else dr.polygon)(xy, fill=fill)
     return im, mask
 
 # %% ../nbs/00_data.ipynb #7f41e012

@@ -4,13 +4,14 @@
 
 # %% ../nbs/02_model.ipynb #c04db08e
 from __future__ import annotations
+from typing import NamedTuple
 import torch
 from torch import nn
-from .attention import make_attention, param_count, ATTENTIONS, GATES
+from .attention import make_attention, param_count, default_gate, ATTENTIONS, GATES
 
 # %% auto #0
-__all__ = ['BACKBONES', 'conv_bn_relu', 'stem_stride', 'fast_backbone', 'original_backbone', 'AttentionCNN', 'count_params',
-           'summary']
+__all__ = ['BACKBONES', 'conv_bn_relu', 'stem_stride', 'fast_backbone', 'original_backbone', 'Output', 'AttentionCNN',
+           'count_params', 'summary']
 
 # %% ../nbs/02_model.ipynb #5df98fcc
 def conv_bn_relu(ci:int, co:int, stride:int=1) -> nn.Sequential:
@@ -40,16 +41,23 @@ def original_backbone(img_depth:int=3, img_size:int=64) -> nn.Sequential:
 BACKBONES = {'fast': fast_backbone, 'original': original_backbone}
 
 # %% ../nbs/02_model.ipynb #155b0539
+class Output(NamedTuple):
+    "What `AttentionCNN` returns: it unpacks as `attended, features, logits`."
+    attended: torch.Tensor   # attended feature maps (B, C, H, W)
+    features: torch.Tensor   # the backbone's final feature maps h (B, C, H, W)
+    logits: torch.Tensor     # class scores (B, num_classes)
+
 class AttentionCNN(nn.Module):
     "A CNN whose final feature maps pass through soft attention before the classifier."
     def __init__(self, num_classes:int,        # Number of classes
                  img_size:int=64,              # Input height and width (at least 32)
                  img_depth:int=3,              # Input channels: 3 (RGB) or 1 (grayscale)
                  attention:str='spatial',      # One of `ATTENTIONS` ('dense' is the original, 'none' the baseline)
-                 gate:str='sigmoid',           # 'sigmoid' or 'softmax'
+                 gate:str='auto',              # 'sigmoid', 'softmax' or 'auto': the design's default (`default_gate`)
                  dropout:float=0.2,            # Dropout before the last linear layer
                  backbone:str='fast',          # 'fast' or 'original'
-                 width:int=32):                # Channels of the fast backbone's first stage (×2, ×4, ×8 in the next)
+                 width:int=32,                 # Channels of the fast backbone's first stage (×2, ×4, ×8 in the next)
+                 attention_kw:dict|None=None): # Options of the attention layer: `ltpa`'s `score`, `pool`, `stages` (0 or 1)
         super().__init__()
         if img_size < 32: raise ValueError(f"img_size={img_size}: use an image size of 32 or more")
         if img_depth not in (1, 3): raise ValueError(f"img_depth={img_depth}: use 1 (grayscale) or 3 (RGB)")
@@ -58,17 +66,21 @@ class AttentionCNN(nn.Module):
         if backbone == 'original' and width != 32: raise ValueError(f"width={width}: the original backbone has fixed widths; width applies to 'fast'")
         if width < 1: raise ValueError(f"width={width}: use a positive number of channels")
         if not 0 <= dropout < 1: raise ValueError(f"dropout={dropout}: use a number in [0, 1)")
+        if gate == 'auto': gate = default_gate(attention)
         self.config = dict(num_classes=num_classes, img_size=img_size, img_depth=img_depth, attention=attention,
-                           gate=gate, dropout=dropout, backbone=backbone, width=width)
+                           gate=gate, dropout=dropout, backbone=backbone, width=width, attention_kw=dict(attention_kw or {}))
+        kw = dict(attention_kw or {})
+        n_stages = kw.pop('stages', 1)
+        if n_stages not in (0, 1): raise ValueError(f"stages={n_stages}: ltpa attends 0 or 1 earlier stages")
         self.backbone = fast_backbone(img_depth, img_size, width) if backbone == 'fast' else original_backbone(img_depth, img_size)
         # ltpa also reads the block before the last pooling (128×16×16 at 64 px): `features` returns it as a stage
         pools = [i for i, m in enumerate(self.backbone) if isinstance(m, nn.MaxPool2d)]
-        self.taps = (pools[-1] - 1,) if attention == 'ltpa' else ()
+        self.taps = (pools[-1] - 1,) if attention == 'ltpa' and n_stages else ()
         with torch.no_grad(): h0, stages = self.eval().features(torch.zeros(1, img_depth, img_size, img_size))
         self.train()
         c, h, w = self.feature_shape = tuple(h0.shape[1:])
-        self.attention = make_attention(attention, c, h, w, gate, local_channels=tuple(s.shape[1] for s in stages))
-        if attention == 'ltpa':                                                          # concatenated descriptors
+        self.attention = make_attention(attention, c, h, w, gate, local_channels=tuple(s.shape[1] for s in stages), **kw)
+        if attention == 'ltpa':                                                     # concatenated descriptors
             self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(c * (len(stages) + 1), num_classes))
         elif backbone == 'original':
             self.head = nn.Sequential(nn.Flatten(), nn.Linear(c * h * w, 256), nn.ReLU(),   # the original's head
@@ -88,17 +100,17 @@ class AttentionCNN(nn.Module):
 
     def attend(self, h, stages:list) -> tuple:
         "Attended maps, mask, the classifier's input and design-specific masks (`ltpa`: every stage's map)."
-        if not stages:
+        if self.config['attention'] != 'ltpa':
             attended, mask = self.attention(h)
             return attended, mask, attended, {}
         pooled, maps = self.attention.attend(h, *stages)   # ltpa: classify every stage's attention-pooled descriptor
         return self.attention.weigh(h, maps[-1]), maps[-1], torch.cat(pooled, 1), dict(stage_masks=maps)
 
-    def forward(self, x):
-        "Attended feature maps, raw feature maps and logits of images `x` (B, img_depth, S, S)."
+    def forward(self, x) -> Output:
+        "Attended feature maps, raw feature maps and logits of images `x` (B, img_depth, S, S), as an `Output`."
         h, stages = self.features(x)
         attended, _, z, _ = self.attend(h, stages)
-        return attended, h, self.head(z)
+        return Output(attended, h, self.head(z))
 
     def explain(self, x) -> dict:
         """Everything `forward` computes, and the mask: keys 'features', 'mask', 'attended', 'logits'; also

@@ -11,12 +11,14 @@ import torch
 from PIL import Image
 from .data import mask_path, shared_data
 from .model import count_params
-from .train import cached_run, write_csv
+from .cli import cached_run
+from .train import write_csv
 from .visualize import Explainer
 
 # %% auto #0
-__all__ = ['GRID_VARIANTS', 'is_flat', 'pointing_hit', 'energy_share', 'load_masks', 'explainer_maps', 'localisation',
-           'faithfulness', 'grid_run', 'accuracy_grid', 'accuracy_summary', 'accuracy_table', 'pick_default']
+__all__ = ['GRID_VARIANTS', 'PAYS_DESIGNS', 'PAYS_TASK', 'is_flat', 'pointing_hit', 'energy_share', 'load_masks',
+           'explainer_maps', 'localisation', 'faithfulness', 'grid_run', 'accuracy_grid', 'accuracy_summary',
+           'accuracy_table', 'eligible', 'pick_default', 'pays_run', 'knob_summary', 'knob_table']
 
 # %% ../nbs/06_results.ipynb #8bbb8ddf
 def is_flat(heat:np.ndarray) -> np.ndarray:
@@ -67,8 +69,8 @@ def faithfulness(explainer:Explainer, images:torch.Tensor, percentiles=(90, 95, 
     "Mean ROAD score (grad-cam's `ROADCombined`) of each map kind over uint8 `images`; flat maps are skipped."
     from pytorch_grad_cam.metrics.road import ROADCombined
     from pytorch_grad_cam.utils.model_targets import ClassifierOutputSoftmaxTarget
-    from attention_nb.visualize import _Logits
-    road, model = ROADCombined(percentiles=list(percentiles)), _Logits(explainer.model).eval()
+    from attention_nb.visualize import Logits
+    road, model = ROADCombined(percentiles=list(percentiles)), Logits(explainer.model).eval()
     torch.manual_seed(seed)                                   # the imputer adds noise
     scores = {}
     for i in range(0, len(images), batch_size):
@@ -87,7 +89,7 @@ def faithfulness(explainer:Explainer, images:torch.Tensor, percentiles=(90, 95, 
     return {k: float(np.mean(v)) for k, v in scores.items()}
 
 # %% ../nbs/06_results.ipynb #c523571a
-GRID_VARIANTS = {'none': dict(attention='none'), 'spatial': dict(attention='spatial'),          # variant: its flags
+GRID_VARIANTS = {'none': dict(attention='none'), 'spatial-sigmoid': dict(attention='spatial', gate='sigmoid'),   # variant: flags
                  'spatial-softmax': dict(attention='spatial', gate='softmax'), 'channel': dict(attention='channel'),
                  'se': dict(attention='se'), 'cbam': dict(attention='cbam'),
                  'ltpa': dict(attention='ltpa', gate='softmax')}                  # with the paper's softmax
@@ -160,9 +162,70 @@ def accuracy_table(summary:dict, baseline:str='none') -> str:
         lines.append(f"| `{v}` | {acc} | {gap} | {seeds} | {s['params']:,} | {speed} |")
     return '\n'.join(lines)
 
-def pick_default(summary:dict, localisation:dict|None=None, baseline:str='none') -> str:
-    "The most accurate variant whose mean is at least `baseline`'s; ties (0.1 point) broken by `localisation`."
-    ok = {v: s for v, s in summary.items() if s['mean'] >= summary[baseline]['mean']}
-    best = max(s['mean'] for s in ok.values())
-    tied = [v for v, s in ok.items() if best - s['mean'] < 0.001]
-    return max(tied, key=lambda v: (localisation or {}).get(v, 0))
+def _se(a:dict, b:dict) -> float: return (a['std'] ** 2 / a['n'] + b['std'] ** 2 / b['n']) ** 0.5
+
+def eligible(summary:dict, baseline:str='none') -> list:
+    "Variants not worse than `baseline` by more than one standard error and within two of the most accurate."
+    top = summary[max(summary, key=lambda v: summary[v]['mean'])]
+    b = summary[baseline]
+    return [v for v, s in summary.items()
+            if s['mean'] >= b['mean'] - _se(s, b) and s['mean'] >= top['mean'] - 2 * _se(s, top)]
+
+def pick_default(summary:dict, localisation:dict, baseline:str='none') -> str:
+    """Among the `eligible` variants, the one whose attention mask localises best: `localisation` maps a variant to
+    its (energy share, pointing rate) on the hard set, ranked by their product (a mask must do both)."""
+    ok = [v for v in eligible(summary, baseline) if v in localisation]
+    return max(ok, key=lambda v: localisation[v][0] * localisation[v][1])
+
+# %% ../nbs/06_results.ipynb #368877c6
+PAYS_DESIGNS = {   # design: model flags
+    'none': dict(attention='none'),
+    'spatial': dict(attention='spatial', gate='softmax'),
+    'cbam': dict(attention='cbam'),
+    'ltpa': dict(attention='ltpa', gate='softmax', attention_kw=dict(score='dot')),
+    # ltpa's parts switched off one at a time (the ablation)
+    'ltpa, additive score': dict(attention='ltpa', gate='softmax', attention_kw=dict(score='add')),
+    'ltpa, sigmoid gate': dict(attention='ltpa', gate='sigmoid', attention_kw=dict(score='dot')),
+    'ltpa, mean pooling': dict(attention='ltpa', gate='softmax', attention_kw=dict(score='dot', pool='mean')),
+    'ltpa, final stage only': dict(attention='ltpa', gate='softmax', attention_kw=dict(score='dot', stages=0)),
+}
+PAYS_TASK = dict(n_train=300, n_test=100, epochs=30)   # per class (4 classes); the same budget for every design
+
+def pays_run(design:str, seed:int, mark:str='odd', init=None, log=lambda s: None) -> Path:
+    "The run folder of one run of the sweep (`PAYS_DESIGNS[design]` on the `mark` task), trained first if missing."
+    from .data import make_demo_data, load_data, cache_dir
+    from .model import AttentionCNN
+    from .train import fit, pick_precision, pick_device, EMA_DECAY
+    t = PAYS_TASK
+    folder = make_demo_data(n_train=t['n_train'], n_test=t['n_test'], seed=0, oddball=dict(mark=mark))
+    name = f"oddball-{mark}-{design.replace(', ', '-').replace(' ', '_')}-seed{seed}-e{t['epochs']}"
+    out = cache_dir()/'runs'/'pays'/name
+    if not (out/'test_metrics.json').exists():
+        splits, device = load_data(folder, 64, seed=seed, progress=False), pick_device('auto')
+        torch.manual_seed(seed)
+        model = AttentionCNN(len(splits.classes), 64, **PAYS_DESIGNS[design])
+        fit(model, splits, out, t['epochs'], seed=seed, device=device, precision=pick_precision('auto', device),
+            ema=EMA_DECAY, progress=False, log=log, run_args=dict(design=design, mark=mark))
+    return out
+
+# %% ../nbs/06_results.ipynb #61cd9ab6
+def knob_summary(rows:list, baseline:str='none') -> dict:
+    "Per (knob value, design): test accuracy's mean, std, seeds, difference from `baseline` and its standard error."
+    rows = [dict(r, variant=r['attention'], params=0, img_per_s=r.get('img_per_s', 0)) for r in rows]
+    out = {}
+    for v in dict.fromkeys(r['value'] for r in rows):
+        s = accuracy_summary([r for r in rows if r['value'] == v], baseline)
+        for design, x in s.items():
+            pts = [float(r['pointing']) for r in rows if r['value'] == v and r['attention'] == design]
+            out[v, design] = dict(x, pointing=float(np.mean(pts)) if pts else float('nan'))
+    return out
+
+def knob_table(summary:dict, baseline:str='none') -> str:
+    "A markdown table of `knob_summary`: one row per knob value and design."
+    lines = ['| task | design | test accuracy, % (mean ± std) | minus `none`: points (standard errors) | seeds | '
+             'mask peak on the object |', '|---|---|---|---|---|---|']
+    for (v, design), s in summary.items():
+        gap = '' if design == baseline or 'diff' not in s else f"{100 * s['diff']:+.1f} ({s['diff'] / s['se']:+.1f})" if s['se'] else ''
+        pt = '—' if s['pointing'] != s['pointing'] else f"{100 * s['pointing']:.0f} %"
+        lines.append(f"| {v} | `{design}` | {100 * s['mean']:.1f} ± {100 * s['std']:.1f} | {gap} | {s['n']} | {pt} |")
+    return '\n'.join(lines)

@@ -4,7 +4,7 @@
 
 # %% ../nbs/03_train.ipynb #9e64bb5b
 from __future__ import annotations
-import argparse, contextlib, copy, csv, json, math, os, signal, sys, time
+import csv, json, os, signal, sys, time
 from pathlib import Path
 import torch
 import torch.nn.functional as F
@@ -14,30 +14,18 @@ from torch.nn.parallel import DistributedDataParallel as DDP
 from torch.optim.swa_utils import AveragedModel
 from tqdm import tqdm
 import attention_nb
-from .data import (DataError, Loader, Splits, atomic_save, default_demo_path, find_classes, load_data,
-                               make_demo_data)
+from .data import Loader, Splits, atomic_write
 from .model import AttentionCNN
-from .attention import ATTENTIONS, GATES
+from .attention import GATES, default_gate
+from .checkpoint import (CKPT_NAME, STATE_NAME, CheckpointError, load_checkpoint, load_pretrained,
+                                     pretrained_path, read_checkpoint, save_checkpoint)
+from .distributed import agree, dist_info, gather, pick_device, sync_buffers, unwrap
 
 # %% auto #0
-__all__ = ['PRECISIONS', 'CKPT_FORMAT', 'CKPT_VERSION', 'CKPT_NAME', 'STATE_NAME', 'PRETRAINED', 'METRIC_FIELDS', 'MIXES',
-           'MAX_EPOCHS', 'EMA_DECAY', 'TTA', 'RESUMED_FLAGS', 'pick_device', 'cpu_has_bf16', 'pick_precision',
-           'pick_gate', 'autocast', 'dist_info', 'agree', 'gather', 'CheckpointError', 'save_checkpoint',
-           'load_checkpoint', 'pretrained_path', 'load_pretrained', 'shrink_checkpoint', 'TrainingDiverged',
-           'train_one_epoch', 'confusion_matrix', 'predict_proba', 'evaluate', 'GracefulStop', 'write_csv',
-           'write_metrics', 'plot_curves', 'plot_confusion', 'make_mix', 'progressive_size', 'ema_update', 'fit',
-           'test_best', 'measure_speed', 'size_cost', 'epochs_worth', 'plan_epochs', 'str2bool', 'train_parser',
-           'init_distributed', 'run_training', 'one_line_warnings', 'main', 'cached_run']
-
-# %% ../nbs/03_train.ipynb #e75aeed9
-def pick_device(name:str='auto') -> torch.device:
-    "The `torch.device` for `name`: 'auto', 'gpu' (alias 'cuda') or 'cpu'."
-    name = name.lower()
-    if name not in ('auto', 'gpu', 'cuda', 'cpu'): raise ValueError(f"--device {name}: use gpu, cpu or auto")
-    if name == 'cpu': return torch.device('cpu')
-    if torch.cuda.is_available(): return torch.device('cuda')
-    if name in ('gpu', 'cuda'): print('notice: --device gpu, but no CUDA GPU is available; training on the CPU', file=sys.stderr)
-    return torch.device('cpu')
+__all__ = ['PRECISIONS', 'METRIC_FIELDS', 'MIXES', 'EMA_DECAY', 'TTA', 'cpu_has_bf16', 'pick_precision', 'pick_gate', 'autocast',
+           'TrainingDiverged', 'train_one_epoch', 'confusion_matrix', 'predict_proba', 'evaluate', 'GracefulStop',
+           'write_csv', 'write_metrics', 'plot_curves', 'plot_confusion', 'make_mix', 'progressive_size', 'ema_update',
+           'fit', 'test_best']
 
 # %% ../nbs/03_train.ipynb #6e830965
 def cpu_has_bf16() -> bool:
@@ -58,8 +46,8 @@ def pick_precision(name:str, device) -> str:
     return 'bf16' if cpu_has_bf16() else 'fp32'
 
 def pick_gate(gate:str, attention:str) -> str:
-    "The gate `gate` names; 'auto' is the design's own: the softmax for `ltpa` (as in its paper), else the sigmoid."
-    if gate == 'auto': return 'softmax' if attention == 'ltpa' else 'sigmoid'
+    "The gate `gate` names; 'auto' is the design's own (`default_gate`): the softmax for `spatial` and `ltpa`, else the sigmoid."
+    if gate == 'auto': return default_gate(attention)
     if gate not in GATES: raise ValueError(f"--gate {gate}: use auto or one of {', '.join(GATES)}")
     return gate
 
@@ -67,90 +55,6 @@ def autocast(device, precision:str):
     "The autocast context of `precision` on `device` ('fp32': a no-op)."
     dt = {'bf16': torch.bfloat16, 'fp16': torch.float16}.get(precision)
     return torch.autocast(torch.device(device).type, dtype=dt or torch.bfloat16, enabled=dt is not None)
-
-# %% ../nbs/03_train.ipynb #008a4733
-def dist_info() -> tuple[int, int]:
-    "(rank, number of processes): (0, 1) unless this process is in a `torch.distributed` process group."
-    if dist.is_available() and dist.is_initialized(): return dist.get_rank(), dist.get_world_size()
-    return 0, 1
-
-def agree(flag, device='cpu') -> bool:
-    "True on every process when `flag` is true on any."
-    if dist_info()[1] == 1: return bool(flag)
-    t = torch.tensor([float(bool(flag))], device=device)
-    dist.all_reduce(t, dist.ReduceOp.MAX)
-    return bool(t.item())
-
-def gather(obj) -> list:
-    "`obj` from every process, in rank order (`[obj]` with one process)."
-    if dist_info()[1] == 1: return [obj]
-    out = [None] * dist_info()[1]; dist.all_gather_object(out, obj)
-    return out
-
-def _plain(model) -> nn.Module:
-    "The model inside a DistributedDataParallel wrapper (or the model itself)."
-    return model.module if isinstance(model, DDP) else model
-
-# %% ../nbs/03_train.ipynb #6519b627
-CKPT_FORMAT = 'attention_nb.checkpoint'
-CKPT_VERSION = 1
-CKPT_NAME = 'attention_cnn.pth'   # the original tutorial's file name
-STATE_NAME = 'last_state.pth'     # the resumable state of an unfinished run
-
-class CheckpointError(ValueError):
-    "A checkpoint that is missing, not ours, or does not fit the model."
-
-def save_checkpoint(path, model:AttentionCNN, classes:list, mean:list, std:list, **extra):
-    "Atomically save `model`'s weights with everything needed to rebuild and use it."
-    atomic_save(dict(format=CKPT_FORMAT, format_version=CKPT_VERSION, version=attention_nb.__version__,
-                     config=dict(model.config), classes=list(classes), mean=list(mean), std=list(std),
-                     state_dict={k: v.detach().cpu() for k, v in model.state_dict().items()}, **extra), path)
-
-# %% ../nbs/03_train.ipynb #d4ef5552
-def _read(path, what:str='checkpoint') -> dict:
-    path = Path(path).expanduser()
-    if path.is_dir() or path.suffix != '.pth': path = path/CKPT_NAME
-    if not path.is_file():
-        raise CheckpointError(f"no {what} at {path}: train first (attention_nb_train --demo, or --data_folder DATA) or pass --model_save_path")
-    try: ck = torch.load(path, map_location='cpu', weights_only=True)
-    except Exception as e:
-        raise CheckpointError(f"{path}: not a readable attention_nb {what} ({type(e).__name__}); train again to write a new one") from None
-    if not isinstance(ck, dict) or ck.get('format') != CKPT_FORMAT:
-        raise CheckpointError(f"{path}: not an attention_nb {what}; train with attention_nb_train to make one")
-    if ck.get('format_version') != CKPT_VERSION:
-        raise CheckpointError(f"{path}: {what} format {ck.get('format_version')} from attention_nb {ck.get('version')}; this is attention_nb {attention_nb.__version__} (format {CKPT_VERSION}): train again")
-    return ck
-
-def load_checkpoint(path,                 # A checkpoint file, or the folder holding `attention_cnn.pth`
-                    device='cpu') -> tuple[AttentionCNN, dict]:
-    "Rebuild the model of a checkpoint, in eval mode, and return it with the checkpoint's metadata."
-    ck = _read(path)
-    try:
-        model = AttentionCNN(**ck['config'])
-        model.load_state_dict(ck['state_dict'])
-    except (TypeError, ValueError, RuntimeError) as e:
-        first = str(e).strip().splitlines()[0]
-        raise CheckpointError(f"{path}: weights do not fit the model it describes ({first}); train again") from None
-    meta = {k: v for k, v in ck.items() if k != 'state_dict'}
-    return model.to(device).eval(), meta
-
-# %% ../nbs/03_train.ipynb #a2898b46
-PRETRAINED = 'intel-scenes-64.pth'
-
-def pretrained_path() -> Path:
-    "The checkpoint shipped with the package (the default model trained on the full Intel scenes split at 64 px)."
-    return Path(attention_nb.__file__).parent/'pretrained'/PRETRAINED
-
-def load_pretrained(device='cpu') -> tuple[AttentionCNN, dict]:
-    "The bundled trained model, in eval mode, and its metadata: `load_checkpoint(pretrained_path())`."
-    if not pretrained_path().is_file(): raise CheckpointError(f"{pretrained_path()}: the bundled model is missing; reinstall attention_nb")
-    return load_checkpoint(pretrained_path(), device)
-
-def shrink_checkpoint(src, dst, dtype=torch.bfloat16):
-    "Copy checkpoint `src` to `dst` with its floating-point weights stored as `dtype`; it still loads as float32."
-    ck = _read(src)
-    ck['state_dict'] = {k: v.to(dtype) if v.is_floating_point() else v for k, v in ck['state_dict'].items()}
-    atomic_save(ck, dst)
 
 # %% ../nbs/03_train.ipynb #8a998a39
 class TrainingDiverged(RuntimeError):
@@ -180,7 +84,7 @@ def train_one_epoch(model, loader:Loader, opt, sched=None,
         x, y = x.to(device), y.to(device)
         x, target = mix(x, y) if mix is not None else (x, y)
         with autocast(x.device, precision):
-            logits = model(x)[2]
+            logits = model(x).logits
         loss = F.cross_entropy(logits.float(), target, label_smoothing=label_smoothing)
         if not torch.isfinite(loss):
             bar.close()
@@ -189,7 +93,7 @@ def train_one_epoch(model, loader:Loader, opt, sched=None,
         if scaler is not None: scaler.scale(loss).backward(); scaler.step(opt); scaler.update()
         else: loss.backward(); opt.step()
         if sched is not None: sched.step()
-        if ema is not None: ema.update_parameters(_plain(model))
+        if ema is not None: ema.update_parameters(unwrap(model))
         s['loss'] += loss.item() * len(y); s['correct'] += (logits.argmax(1) == y).sum().item(); s['n'] += len(y)
         step, seen = i + 1, seen + len(y)
         bar.update(1)
@@ -212,8 +116,8 @@ def confusion_matrix(preds:torch.Tensor, targets:torch.Tensor, num_classes:int) 
 @torch.no_grad()
 def predict_proba(model, x:torch.Tensor, tta:bool=False) -> torch.Tensor:
     "Class probabilities (float32) of images `x`; with `tta`, the mean over `x` and its mirror image."
-    p = model(x)[2].float().softmax(1)
-    return (p + model(x.flip(-1))[2].float().softmax(1)) / 2 if tta else p
+    p = model(x).logits.float().softmax(1)
+    return (p + model(x.flip(-1)).logits.float().softmax(1)) / 2 if tta else p
 
 @torch.no_grad()
 def evaluate(model, loader:Loader, device='cpu', num_classes:int|None=None,
@@ -222,7 +126,7 @@ def evaluate(model, loader:Loader, device='cpu', num_classes:int|None=None,
     "Loss, accuracy, predictions, probabilities and confusion matrix of `model` on `loader` (over all processes)."
     model.eval()
     rank, world = dist_info()
-    k = num_classes or _plain(model).config['num_classes']
+    k = num_classes or unwrap(model).config['num_classes']
     probs, ys = [torch.empty(0, k)], [torch.empty(0, dtype=torch.long)]
     for x, y in (loader.shard(rank, world) if world > 1 else loader):   # each process scores its part
         probs.append(predict_proba(model, x.to(device), tta).cpu()); ys.append(y.cpu())
@@ -253,12 +157,6 @@ class GracefulStop:
 # %% ../nbs/03_train.ipynb #a82fab0d
 METRIC_FIELDS = ['epoch', 'lr', 'train_loss', 'train_acc', 'val_loss', 'val_acc', 'best', 'seconds', 'img_per_s']
 
-def _atomic_write(path, write):
-    path = Path(path); tmp = path.with_name(f'.{path.name}.{os.getpid()}.tmp')
-    try: write(tmp); os.replace(tmp, path)
-    finally:
-        if tmp.exists(): tmp.unlink()
-
 def write_csv(rows:list, path, fields:list|None=None):
     "Atomically write dicts as CSV (columns: `fields`, default the first row's keys; floats to 6 significant digits)."
     fields = fields or list(rows[0])
@@ -266,14 +164,14 @@ def write_csv(rows:list, path, fields:list|None=None):
         with open(tmp, 'w', newline='') as f:
             wr = csv.DictWriter(f, fields); wr.writeheader()
             wr.writerows({k: (f'{v:.6g}' if isinstance(v, float) else v) for k, v in r.items() if k in fields} for r in rows)
-    _atomic_write(path, w)
+    atomic_write(path, w)
 
 def write_metrics(history:list, path):
     "Write `history` (one dict per epoch) as CSV."
     write_csv(history, path, METRIC_FIELDS)
 
 def _save_fig(fig, path):
-    if path is not None: _atomic_write(path, lambda tmp: fig.savefig(tmp, format='png', bbox_inches='tight'))
+    if path is not None: atomic_write(path, lambda tmp: fig.savefig(tmp, format='png', bbox_inches='tight'))
     return fig
 
 def plot_curves(history:list, path=None):
@@ -332,11 +230,6 @@ def _run_loaders(splits:Splits, batch_size:int, shuffle:bool, augment:bool, seed
                    drop_last=len(splits.train) > batch_size * world, crop_scale=crop_scale, **kw)
     return train, Loader(splits.valid, 256, **kw), Loader(splits.test, 256, **kw)
 
-def _sync_buffers(model):
-    "Give every process rank 0's batch-norm statistics (on a CPU each process keeps its own while training)."
-    if dist_info()[1] > 1:
-        for b in model.buffers(): dist.broadcast(b, 0)
-
 def ema_update(decay:float):
     "`AveragedModel`'s update for a moving average whose decay warms up: min(decay, (1 + t)/(10 + t)) at update t."
     def update(avg:list, new:list, n):
@@ -345,6 +238,61 @@ def ema_update(decay:float):
         else:   # integer buffers (batch norm's step counter) follow the model
             for a, b in zip(avg, new): a.copy_(b)
     return update
+
+def _prepare(model, device, world:int):
+    "Move `model` to `device`; under torchrun wrap it in DDP (with SyncBatchNorm on CUDA). Returns what trains."
+    cuda = device.type == 'cuda'
+    if cuda or world > 1: model.to(memory_format=torch.channels_last)   # weights laid out like the batches
+    model.to(device)
+    if world == 1: return model
+    net = nn.SyncBatchNorm.convert_sync_batchnorm(model) if cuda else model   # batch statistics over the global batch
+    return DDP(net, device_ids=[device.index] if cuda else None)
+
+def _restore(out:Path, model, opt, sched, averaged, batch_size:int, seed:int) -> dict:
+    "Load an interrupted run's state into the model, optimiser, schedule and average; its history and position."
+    rank, world = dist_info()
+    st = read_checkpoint(out/STATE_NAME, 'resumable state')
+    if st.get('finished'):
+        raise CheckpointError(f"{out/STATE_NAME}: this run already finished all {st['epochs']} epochs; nothing to resume")
+    if st.get('global_batch', batch_size * world) != batch_size * world:
+        raise CheckpointError(f"{out/STATE_NAME}: saved with a global batch of {st['global_batch']} images, not "
+                              f"{batch_size} × {world} processes; resume with the same global batch")
+    model.load_state_dict(st['state_dict']); opt.load_state_dict(st['opt']); sched.load_state_dict(st['sched'])
+    if averaged is not None and 'ema' in st:
+        averaged.module.load_state_dict(st['ema']); averaged.n_averaged.fill_(st['ema_n'])
+    rngs = st.get('torch_rngs') or [st['torch_rng']]
+    if len(rngs) == world: torch.set_rng_state(rngs[rank])
+    else: torch.manual_seed(seed * 1009 + st['epoch'] * world + rank)   # another process count: fresh dropout streams
+    return dict(history=st['history'], best=st['best'], epoch=st['epoch'], step=st['step'],
+                sums=st['sums'] if rank == 0 else None)   # the epoch's sums so far are added once, by rank 0
+
+def _save_state(out:Path, model, opt, sched, averaged, meta:dict, h:dict, epoch:int, step:int, sums, epochs:int,
+                batch_size:int, finished:bool=False):
+    "Write `last_state.pth` (rank 0): everything `_restore` needs to continue exactly, dropout streams included."
+    rank, world = dist_info()
+    rngs = gather(torch.get_rng_state())   # every process's dropout stream
+    if rank: return
+    extra = dict(ema={k: v.detach().cpu() for k, v in averaged.module.state_dict().items()},
+                 ema_n=int(averaged.n_averaged)) if averaged is not None else {}
+    save_checkpoint(out/STATE_NAME, model, **meta, opt=opt.state_dict(), sched=sched.state_dict(), epoch=epoch,
+                    step=step, epochs=epochs, torch_rngs=rngs, sums=sums, history=h['history'], best=h['best'],
+                    finished=finished, world_size=world, global_batch=batch_size * world, **extra)
+
+def _validate(chosen, val_dl, device, tta:bool, r:dict, opt, epoch:int, t0:float, h:dict, out:Path, meta:dict) -> dict:
+    "Score the chosen weights on validation, append the epoch's row to `h['history']`, checkpoint a new best."
+    sync_buffers(chosen)
+    v = evaluate(chosen, val_dl, device, tta=tta)
+    row = dict(epoch=epoch + 1, lr=opt.param_groups[0]['lr'], train_loss=r['loss'], train_acc=r['acc'],
+               val_loss=v['loss'], val_acc=v['acc'], best=v['acc'] > h['best']['val_acc'],
+               seconds=time.perf_counter() - t0, img_per_s=r['img_per_s'])
+    h['history'].append(row)
+    if row['best']:
+        h['best'] = dict(val_acc=v['acc'], epoch=epoch + 1)
+        if dist_info()[0] == 0: save_checkpoint(out/CKPT_NAME, chosen, **meta, epoch=epoch + 1, val_acc=v['acc'], tta=tta)
+    return row
+
+EMA_DECAY = 0.999   # `fit`'s and --ema's default
+TTA = False         # `fit`'s and --tta's default
 
 def fit(model:AttentionCNN, splits:Splits,
         out_dir='models',          # The run folder: checkpoint, state, metrics and figures
@@ -358,11 +306,11 @@ def fit(model:AttentionCNN, splits:Splits,
         resume:bool=False,         # Continue from `out_dir/last_state.pth`
         stop=None,                 # Extra stop condition: called with (epoch, step) after each step
         progress:bool|None=None,   # tqdm bars (None: only on a terminal)
-        precision:str='fp32',      # 'fp32', 'bf16' or 'fp16' autocast for training steps (evaluation stays fp32)
+        precision:str='auto',      # 'fp32', 'bf16' or 'fp16' autocast for training steps, or 'auto' (`pick_precision`)
         log=print,                 # Where the per-epoch summary lines go
         run_args:dict|None=None,   # Stored in checkpoints (e.g. the command-line flags)
-        ema:float=0.,              # Decay per step of a moving average of the weights; 0: none (see below)
-        tta:bool=False,            # Flip test-time augmentation in validation and test
+        ema:float=EMA_DECAY,       # Decay per step of a moving average of the weights; 0: none (see below)
+        tta:bool=TTA,              # Flip test-time augmentation in validation and test
         deadline:float|None=None,  # `time.monotonic()` by which training must end (a time budget); None: no limit
         mix:str='none',            # Batch mixing: 'none', 'mixup', 'cutmix' or 'both' (one of the two per batch)
         crop_scale:float=1.,       # Augment with random-resized crops keeping at least this share of the area; 1: shifts
@@ -371,87 +319,55 @@ def fit(model:AttentionCNN, splits:Splits,
     "Train with validation-based model selection; evaluate the best checkpoint on the test split once at the end."
     rank, world = dist_info()
     out, device = Path(out_dir).expanduser(), torch.device(device)
+    precision = pick_precision(precision, device)   # the command line passes it resolved; a notebook may say 'auto'
     if rank == 0: out.mkdir(parents=True, exist_ok=True)
     else: log = lambda s: None                 # one process speaks and writes
-    cuda = device.type == 'cuda'
-    if cuda or world > 1: model.to(memory_format=torch.channels_last)   # weights laid out like the batches
-    model.to(device)
-    net = model                                # what trains: the model, or the model in DDP
-    if world > 1:
-        if cuda: net = nn.SyncBatchNorm.convert_sync_batchnorm(net)   # batch statistics over the global batch
-        net = DDP(net, device_ids=[device.index] if cuda else None)
-    train_dl, val_dl, test_dl = _run_loaders(splits, batch_size, shuffle, augment, seed, rank, world, device, crop_scale)
+    net = _prepare(model, device, world)       # what trains: the model, or the model in DDP
+    train_dl, val_dl, _ = _run_loaders(splits, batch_size, shuffle, augment, seed, rank, world, device, crop_scale)
     full = splits.train.x.shape[-1]
     size = lambda e: progressive_size(e, epochs, full, min_size)   # training images' side in epoch e
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=epochs * len(train_dl), pct_start=0.25)
     scaler = torch.amp.GradScaler(device.type) if precision == 'fp16' else None
-    mixer = make_mix(mix, len(splits.classes))
     averaged = AveragedModel(model, multi_avg_fn=ema_update(ema), use_buffers=True) if ema else None
     chosen = averaged.module if averaged is not None else model   # the weights validation scores and checkpoints keep
-    meta = dict(classes=splits.classes, mean=splits.mean, std=splits.std)
-    history, best, epoch0, step0, sums = [], dict(val_acc=-1., epoch=0), 0, 0, None
+    meta = dict(classes=splits.classes, mean=splits.mean, std=splits.std, run_args=run_args or {})
     torch.manual_seed(seed + rank)
-    if resume:
-        st = _read(out/STATE_NAME, 'resumable state')
-        if st.get('finished'): raise CheckpointError(f"{out/STATE_NAME}: this run already finished all {st['epochs']} epochs; nothing to resume")
-        if st.get('global_batch', batch_size * world) != batch_size * world:
-            raise CheckpointError(f"{out/STATE_NAME}: saved with a global batch of {st['global_batch']} images, not {batch_size} × {world} processes; resume with the same global batch")
-        model.load_state_dict(st['state_dict']); opt.load_state_dict(st['opt']); sched.load_state_dict(st['sched'])
-        if averaged is not None and 'ema' in st:
-            averaged.module.load_state_dict(st['ema']); averaged.n_averaged.fill_(st['ema_n'])
-        history, best, epoch0, step0 = st['history'], st['best'], st['epoch'], st['step']
-        sums = st['sums'] if rank == 0 else None   # the epoch's sums so far are added once, by rank 0
-        rngs = st.get('torch_rngs') or [st['torch_rng']]
-        if len(rngs) == world: torch.set_rng_state(rngs[rank])
-        else: torch.manual_seed(seed * 1009 + epoch0 * world + rank)   # another process count: fresh dropout streams
-        log(f"resuming at epoch {epoch0 + 1}, step {step0} of {len(train_dl)}")
-    def save_state(epoch, step, sums, finished=False):
-        rngs = gather(torch.get_rng_state())   # every process's dropout stream
-        if rank: return
-        extra = dict(ema={k: v.detach().cpu() for k, v in averaged.module.state_dict().items()},
-                     ema_n=int(averaged.n_averaged)) if averaged is not None else {}
-        save_checkpoint(out/STATE_NAME, model, **meta, opt=opt.state_dict(), sched=sched.state_dict(), epoch=epoch,
-                        step=step, epochs=epochs, torch_rngs=rngs, sums=sums, history=history, best=best,
-                        finished=finished, run_args=run_args or {}, world_size=world, global_batch=batch_size * world, **extra)
+    h = _restore(out, model, opt, sched, averaged, batch_size, seed) if resume else \
+        dict(history=[], best=dict(val_acc=-1., epoch=0), epoch=0, step=0, sums=None)
+    if resume: log(f"resuming at epoch {h['epoch'] + 1}, step {h['step']} of {len(train_dl)}")
+    save_state = lambda epoch, step, sums, finished=False: _save_state(
+        out, model, opt, sched, averaged, meta, h, epoch, step, sums, epochs, batch_size, finished)
+    step_kw = dict(label_smoothing=label_smoothing, progress=progress if rank == 0 else False, precision=precision,
+                   scaler=scaler, ema=averaged, mix=make_mix(mix, len(splits.classes)))
     with GracefulStop() as gs:
-        for epoch in range(epoch0, epochs):
+        for epoch in range(h['epoch'], epochs):
             train_dl.set_epoch(epoch); train_dl.size = size(epoch)
-            t0 = time.perf_counter()
-            r = train_one_epoch(net, train_dl, opt, sched, epoch, device, step0 if epoch == epoch0 else 0,
-                                sums if epoch == epoch0 else None,
-                                stop=lambda step: gs.requested or bool(stop and stop(epoch, step)),
-                                label_smoothing=label_smoothing, progress=progress if rank == 0 else False,
-                                precision=precision, scaler=scaler, ema=averaged, mix=mixer)
+            t0, first = time.perf_counter(), epoch == h['epoch']
+            r = train_one_epoch(net, train_dl, opt, sched, epoch, device, h['step'] if first else 0,
+                                h['sums'] if first else None,
+                                stop=lambda step: gs.requested or bool(stop and stop(epoch, step)), **step_kw)
             if r['stopped']:
                 save_state(epoch, r['step'], r['sums'])
                 log(f"stopped at epoch {epoch + 1}, step {r['step']}: saved {out/STATE_NAME}; continue with --resume")
-                return dict(history=history, best=best, stopped=True)
-            _sync_buffers(chosen)
-            v = evaluate(chosen, val_dl, device, tta=tta)
-            row = dict(epoch=epoch + 1, lr=opt.param_groups[0]['lr'], train_loss=r['loss'], train_acc=r['acc'],
-                       val_loss=v['loss'], val_acc=v['acc'], best=v['acc'] > best['val_acc'],
-                       seconds=time.perf_counter() - t0, img_per_s=r['img_per_s'])
-            history.append(row)
-            if row['best']:
-                best = dict(val_acc=v['acc'], epoch=epoch + 1)
-                if rank == 0: save_checkpoint(out/CKPT_NAME, chosen, **meta, epoch=epoch + 1, val_acc=v['acc'], tta=tta, run_args=run_args or {})
+                return dict(history=h['history'], best=h['best'], stopped=True)
+            row = _validate(chosen, val_dl, device, tta, r, opt, epoch, t0, h, out, meta)
             next_s = row['seconds'] * (size(epoch + 1) / size(epoch)) ** 2   # larger images next epoch: longer
             out_of_time = agree(deadline is not None and time.monotonic() + next_s > deadline, device)
-            last = epoch + 1 == epochs or out_of_time
-            save_state(epoch + 1, 0, None, finished=last)
-            if rank == 0: write_metrics(history, out/'metrics.csv'); plot_curves(history, out/'curves.png')
-            log(f"epoch {epoch + 1}/{epochs}{f' ({train_dl.size} px)' if train_dl.size < full else ''}  train loss {r['loss']:.3f} acc {r['acc']:.1%}  "
-                f"val loss {v['loss']:.3f} acc {v['acc']:.1%}  {r['img_per_s']:.0f} img/s  {row['seconds']:.1f} s"
-                + ('  *best' if row['best'] else ''))
+            save_state(epoch + 1, 0, None, finished=epoch + 1 == epochs or out_of_time)
+            if rank == 0: write_metrics(h['history'], out/'metrics.csv'); plot_curves(h['history'], out/'curves.png')
+            px = f' ({train_dl.size} px)' if train_dl.size < full else ''
+            log(f"epoch {epoch + 1}/{epochs}{px}  train loss {r['loss']:.3f} acc {r['acc']:.1%}  "
+                f"val loss {row['val_loss']:.3f} acc {row['val_acc']:.1%}  {r['img_per_s']:.0f} img/s  "
+                f"{row['seconds']:.1f} s" + ('  *best' if row['best'] else ''))
             if out_of_time and epoch + 1 < epochs:
                 log(f"time budget: another epoch would end past it, so training ends after epoch {epoch + 1} of {epochs}")
                 break
             if agree(gs.requested or (stop and stop(epoch, len(train_dl)) and epoch + 1 < epochs), device):
                 log(f"stopped after epoch {epoch + 1}: saved {out/STATE_NAME}; continue with --resume")
-                return dict(history=history, best=best, stopped=True)
+                return dict(history=h['history'], best=h['best'], stopped=True)
     if world > 1: dist.barrier()   # rank 0 has written the checkpoint
-    return dict(history=history, best=best, stopped=False, test=test_best(out, splits, device, log))
+    return dict(history=h['history'], best=h['best'], stopped=False, test=test_best(out, splits, device, log))
 
 # %% ../nbs/03_train.ipynb #98770046
 def test_best(out_dir, splits:Splits, device='cpu', log=print) -> dict:
@@ -465,271 +381,10 @@ def test_best(out_dir, splits:Splits, device='cpu', log=print) -> dict:
                confusion=t['confusion'].tolist(), classes=splits.classes, version=attention_nb.__version__,
                device=torch.device(device).type)   # where the run trained and tested: its speeds compare only there
     if dist_info()[0] == 0:
-        _atomic_write(out/'test_metrics.json', lambda tmp: tmp.write_text(json.dumps(res, indent=1)))
+        atomic_write(out/'test_metrics.json', lambda tmp: tmp.write_text(json.dumps(res, indent=1)))
         plot_confusion(t['confusion'], splits.classes, out/'confusion_matrix.png',
                        title=f"test: {t['acc']:.1%} of {len(t['targets'])} (epoch {meta['epoch']})")
     log(f"test accuracy {t['acc']:.1%} on {len(t['targets'])} held-out images, best checkpoint from epoch {meta['epoch']} "
         f"(validation {meta['val_acc']:.1%}{', flip TTA' if tta else ''})")
     log('  ' + '  '.join(f'{c} {a:.0%}' for c, a in res['per_class'].items()))
     return res
-
-# %% ../nbs/03_train.ipynb #1102d403
-MAX_EPOCHS = 40     # the most epochs (of full-size training) a time budget plans
-EMA_DECAY = 0.999   # --ema's default
-TTA = False         # --tta's default
-
-def measure_speed(model:AttentionCNN, splits:Splits, batch_size:int=32, precision:str='fp32', device='cpu',
-                  steps:int=16, warmup:int=5,
-                  size:int|None=None,   # Train on images of this side (progressive resizing); None: as stored
-                 ) -> tuple[float, float]:
-    "Training and evaluation images/s of `model` on `splits`, measured on a copy (the model itself is not changed)."
-    m = copy.deepcopy(model).to(device).train()
-    opt = torch.optim.AdamW(m.parameters(), lr=1e-6)
-    x, y = next(iter(Loader(splits.train, batch_size, augment=True, mean=splits.mean, std=splits.std, device=device, size=size)))
-    def step():
-        with autocast(device, precision): loss = F.cross_entropy(m(x)[2].float(), y)
-        opt.zero_grad(); loss.backward(); opt.step()
-    for _ in range(warmup): step()
-    t = time.perf_counter()
-    for _ in range(steps): step()
-    train = steps * len(y) / (time.perf_counter() - t)
-    m.eval(); xv = next(iter(Loader(splits.valid, 256, mean=splits.mean, std=splits.std, device=device)))[0]
-    with torch.no_grad():
-        m(xv); t = time.perf_counter(); m(xv); m(xv)
-    return train, 2 * len(xv) / (time.perf_counter() - t)
-
-def _test_reserve(n_test:int) -> float:
-    "Seconds kept back for testing the best checkpoint and writing its figures."
-    return 10. + n_test / 200
-
-def size_cost(img_size:int, small:int, img_s:float, small_img_s:float):
-    "Cost of an image of side s relative to `img_size`: t(s) = a + b·s² through two speeds."
-    t1, t0 = 1 / img_s, 1 / small_img_s
-    b = max(0., (t1 - t0) / (img_size ** 2 - small ** 2)); a = t1 - b * img_size ** 2
-    return lambda s: (a + b * s * s) / t1
-
-def epochs_worth(cost, n:int) -> float:
-    "Full-size epochs' worth of training in a run of `n` epochs whose epoch e costs `cost(e, n)`."
-    return sum(cost(e, n) for e in range(n))
-
-def plan_epochs(budget_s:float,                  # Seconds left for training and testing
-                n_train:float, n_val:float, n_test:float,  # Images per process in each split
-                train_img_s:float, eval_img_s:float,       # Measured speeds (`measure_speed`) at full size
-                tta:bool=False,
-                max_epochs:float=MAX_EPOCHS,     # The most full-size epochs' worth of training
-                cost=lambda epoch, epochs: 1.,   # Training cost of `epoch` of `epochs` relative to a full-size epoch
-               ) -> tuple[int, float]:
-    "The number of epochs that fit `budget_s` (at least 1) and the predicted mean seconds per epoch."
-    k = 2 if tta else 1
-    train_s, other_s = n_train / train_img_s, k * n_val / eval_img_s + 1.
-    left = 0.97 * (budget_s - _test_reserve(n_test) - k * n_test / eval_img_s)
-    n = 1
-    while (w := epochs_worth(cost, n + 1)) <= max_epochs + 1e-9 and w * train_s + (n + 1) * other_s <= left: n += 1
-    return n, (epochs_worth(cost, n) * train_s + n * other_s) / n
-
-# %% ../nbs/03_train.ipynb #56815d6b
-def str2bool(s) -> bool:
-    "Parse yes/no strings: true/false, yes/no, 1/0, on/off (any case)."
-    v = str(s).strip().lower()
-    if v in ('true', 'yes', 'y', '1', 'on', 't'): return True
-    if v in ('false', 'no', 'n', '0', 'off', 'f'): return False
-    raise argparse.ArgumentTypeError(f"{s!r} is not a boolean: use true or false")
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):   # one line instead of argparse's usage block
-        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} -h)\n")
-
-def _writable(folder:Path, flag:str):
-    "Create `folder` and check a file can be written there; else a one-line ValueError naming `flag`."
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        probe = folder/f'.write_test.{os.getpid()}'; probe.write_bytes(b''); probe.unlink()
-    except OSError as e:
-        raise ValueError(f"{flag} {folder}: cannot write there ({e.strerror}); choose a writable folder") from None
-
-def _share(s) -> float:
-    "argparse type: a number in (0, 1]."
-    v = float(s)
-    if not 0 < v <= 1: raise argparse.ArgumentTypeError(f"{s}: use a share in (0, 1], e.g. 0.35")
-    return v
-
-def _positive(kind):
-    def f(s):
-        try: v = kind(s)
-        except ValueError: raise argparse.ArgumentTypeError(f"{s!r} is not a {kind.__name__}") from None
-        if v <= 0: raise argparse.ArgumentTypeError(f"{s!r} must be positive")
-        return v
-    return f
-
-def train_parser(prog='attention_nb_train') -> argparse.ArgumentParser:
-    "The command-line flags of `attention_nb_train` / `train_script.py`."
-    p = _Parser(prog=prog, formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-                description='Train a CNN with soft attention on a folder of class folders (DATA/train/<class>, DATA/test/<class>).')
-    a = p.add_argument
-    a('--data_folder', help='folder holding train/ and test/ (or seg_train/ and seg_test/), one sub-folder per class')
-    a('--demo', action='store_true', help='train on the built-in demo data set (generated offline) instead of --data_folder')
-    a('--num_classes', type=_positive(int), help='number of classes; must match the class folders (default: inferred from them)')
-    a('--img_size', type=_positive(int), default=64, help='images are resized to img_size × img_size pixels (at least 32)')
-    a('--img_depth', type=int, choices=(1, 3), default=3, help='channels: 3 for RGB, 1 for grayscale')
-    a('--epoch', type=_positive(int), default=None, help=f'number of epochs (default: as many as fit --time_budget, at most {MAX_EPOCHS})')
-    a('--time_budget', type=_positive(float), default=20., help='minutes for the whole run when --epoch is not given: the epochs are planned from the speed of the first steps, and training ends early rather than overrun')
-    a('--batch_size', type=_positive(int), default=32, help='images per training step and process (under torchrun the global batch is batch_size × processes)')
-    a('--learning_rate', type=_positive(float), default=3e-3, help='peak learning rate of the one-cycle schedule (AdamW)')
-    a('--dropout_rate', type=float, default=0.2, help='dropout before the last linear layer')
-    a('--num_workers', type=_positive(int), default=None, help='threads that decode images (default: CPU cores)')
-    a('--shuffle', type=str2bool, default=True, metavar='{true,false}', help='reshuffle the training images every epoch')
-    a('--device', default='auto', choices=('auto', 'gpu', 'cpu'), help='gpu uses CUDA where present, else the CPU with a notice')
-    a('--model_save_path', default='models', help=f'run folder: {CKPT_NAME}, metrics.csv, figures')
-    a('--attention', default='spatial', choices=ATTENTIONS, help="soft attention variant; 'dense' is the original, 'none' the baseline, 'se', 'cbam' and 'ltpa' the published designs")
-    a('--gate', default='auto', choices=('auto',) + GATES,
-      help="squashing function of the attention mask; auto: the design's own (softmax for ltpa, sigmoid for the rest)")
-    a('--backbone', default='fast', choices=('fast', 'original'), help="convolutional backbone; 'original' is the tutorial's network")
-    a('--width', type=_positive(int), default=32, help="channels of the fast backbone's first stage; the next three have 2, 4 and 8 times as many")
-    a('--val_fraction', type=float, default=0.1, help='share of train held out to choose the best epoch (test never chooses)')
-    a('--seed', type=int, default=0, help='seed of weights, validation split, shuffling and augmentation')
-    a('--augment', type=str2bool, default=True, metavar='{true,false}', help='random flips and shifts (or crops) of training images')
-    a('--crop_scale', type=_share, default=1., help='with --augment: random-resized crops that keep at least this share of the image area, instead of shifts; 1: shifts')
-    a('--min_size', type=int, default=0, help='progressive resizing: the first epochs train on smaller images, growing from min_size px to img_size; 0: off')
-    a('--ema', type=float, default=EMA_DECAY, help='decay per step of the moving average of the weights that validation scores and the checkpoint keeps; 0: plain weights')
-    a('--mix', default='none', choices=MIXES, help="batch mixing of training images (torchvision's MixUp / CutMix; both: one of the two per batch)")
-    a('--tta', type=str2bool, default=TTA, metavar='{true,false}', help='flip test-time augmentation: score each validation and test image and its mirror image')
-    a('--precision', default='auto', choices=PRECISIONS, help='bf16: bfloat16 autocast in training steps (about 1.8x faster on CPUs with AVX-512 BF16 or AMX); fp16: float16 with a gradient scaler (CUDA); auto: bf16 where the hardware has it, else fp16 on CUDA, else fp32')
-    a('--resume', action='store_true', help=f'continue the interrupted run in --model_save_path ({STATE_NAME}) with its own settings')
-    return p
-
-# %% ../nbs/03_train.ipynb #55ad855c
-RESUMED_FLAGS = ('data_folder', 'demo', 'img_size', 'img_depth', 'epoch', 'batch_size', 'learning_rate', 'dropout_rate',
-                 'shuffle', 'attention', 'gate', 'backbone', 'width', 'val_fraction', 'seed', 'augment', 'precision', 'ema', 'tta', 'mix', 'crop_scale', 'min_size',
-                 'time_budget', 'planned')
-
-def _launched_by_torchrun() -> bool:
-    return int(os.environ.get('WORLD_SIZE', '1')) > 1 and 'LOCAL_RANK' in os.environ
-
-def init_distributed(device_name:str='auto') -> torch.device:
-    "This process's device; under `torchrun` (2+ processes) join the process group first: nccl on CUDA, gloo on the CPU."
-    device = pick_device(device_name)
-    if not _launched_by_torchrun() or dist.is_initialized(): return device
-    if device.type == 'cuda':
-        device = torch.device('cuda', int(os.environ['LOCAL_RANK'])); torch.cuda.set_device(device)
-    dist.init_process_group('nccl' if device.type == 'cuda' else 'gloo')
-    return device
-
-def run_training(args:argparse.Namespace, log=print) -> dict:
-    "Train as the command line asks (errors raise `DataError`, `CheckpointError` or `ValueError`)."
-    t_start = time.monotonic()
-    out = Path(args.model_save_path).expanduser()
-    device = init_distributed(args.device)
-    rank, world = dist_info()
-    if rank: log = lambda s: None
-    args.planned = getattr(args, 'planned', False)
-    if args.resume:
-        st = _read(out/STATE_NAME, 'resumable state')
-        saved = st['run_args']
-        for k in RESUMED_FLAGS: setattr(args, k, saved.get(k, getattr(args, k)))
-        gb = st.get('global_batch', args.batch_size)
-        if gb % world: raise ValueError(f"--resume: the run's global batch of {gb} images does not split over {world} processes; use a process count that divides {gb}")
-        if gb // world != args.batch_size or st.get('world_size', 1) != world:
-            log(f"resuming a {st.get('world_size', 1)}-process run with {world}: {gb // world} images per process keep its global batch of {gb}")
-        args.batch_size = gb // world
-    if args.demo and args.data_folder: raise ValueError('--demo and --data_folder: use one of them')
-    if not args.demo and not args.data_folder: raise ValueError('--data_folder is required (or --demo for the built-in demo data)')
-    if not 0 < args.val_fraction < 1: raise ValueError(f'--val_fraction {args.val_fraction}: use a number between 0 and 1')
-    if not 0 <= args.ema < 1: raise ValueError(f'--ema {args.ema}: use a decay in [0, 1), e.g. 0.999, or 0 for none')
-    if args.min_size and args.min_size < 32: raise ValueError(f'--min_size {args.min_size}: use 32 px or more, or 0 for no progressive resizing')
-    if args.min_size and (args.attention == 'dense' or args.backbone == 'original'):
-        raise ValueError(f"--min_size {args.min_size}: {'dense attention' if args.attention == 'dense' else 'the original backbone'} has weights tied to the image size; use --min_size 0")
-    if out.exists() and not out.is_dir(): raise ValueError(f'--model_save_path {out}: is a file; give a folder for the run')
-    if rank: dist.barrier()     # rank 0 writes the demo data and the decode cache; the others then read them
-    data = make_demo_data(img_size=max(64, args.img_size), seed=0) if args.demo else Path(args.data_folder).expanduser()
-    classes = find_classes(data)
-    if args.num_classes is not None and args.num_classes != len(classes):
-        raise DataError(f"--num_classes {args.num_classes}, but {data} has {len(classes)} class folders ({', '.join(classes)}): pass --num_classes {len(classes)} or omit it")
-    args.precision = pick_precision(args.precision, device)   # stored resolved, so a resumed run keeps it
-    args.gate = pick_gate(args.gate, args.attention)
-    model_kw = dict(num_classes=len(classes), img_size=args.img_size, img_depth=args.img_depth, attention=args.attention,
-                    gate=args.gate, dropout=args.dropout_rate, backbone=args.backbone, width=args.width)
-    torch.manual_seed(args.seed)
-    model = AttentionCNN(**model_kw)
-    splits = load_data(data, args.img_size, args.img_depth, args.val_fraction, args.seed, num_workers=args.num_workers,
-                       progress=None if rank == 0 else False)
-    if world > 1 and rank == 0: dist.barrier()
-    log(f"{data}: {len(classes)} classes ({', '.join(classes)}); train {len(splits.train)}, validation {len(splits.valid)}, "
-        f"test {len(splits.test)} images at {args.img_size} px; {args.backbone} backbone, {args.attention} attention, "
-        f"{sum(p.numel() for p in model.parameters()):,} parameters; {device}, "
-        + (f"{world} processes × " if world > 1 else '') + f"{torch.get_num_threads()} thread{'s' * (torch.get_num_threads() > 1)}, {args.precision}")
-    if rank == 0: _writable(out, '--model_save_path')
-    if args.epoch is None:   # plan the epochs from the time budget
-        train_s, eval_s = measure_speed(model, splits, args.batch_size, args.precision, device)
-        cost, small = (lambda e, n: 1.), ''
-        if 0 < args.min_size < args.img_size:   # progressive resizing: early epochs are cheaper; time the smallest size too
-            small_s = measure_speed(model, splits, args.batch_size, args.precision, device, size=args.min_size)[0]
-            rel = size_cost(args.img_size, args.min_size, train_s, small_s)
-            cost = lambda e, n: rel(progressive_size(e, n, args.img_size, args.min_size))
-            small = f", {small_s * world:.0f} img/s at {args.min_size} px"
-        budget = args.time_budget * 60 - (time.monotonic() - t_start)
-        epochs, epoch_s = plan_epochs(budget, len(splits.train) / world, len(splits.valid) / world,
-                                      len(splits.test) / world, train_s, eval_s, args.tta, cost=cost)
-        args.epoch, args.planned = min(gather(epochs)), True
-        capped = epochs_worth(cost, args.epoch + 1) > MAX_EPOCHS
-        log(f"time budget {args.time_budget:g} min: {args.epoch} epochs of about {epoch_s:.0f} s "
-            f"(training {train_s * world:.0f} img/s measured{small}{f'; at most {MAX_EPOCHS} full-size epochs' if capped else ''}); --epoch N sets them")
-    deadline = t_start + args.time_budget * 60 - _test_reserve(len(splits.test)) if args.planned else None
-    return fit(model, splits, out, args.epoch, args.batch_size, args.learning_rate, shuffle=args.shuffle,
-               augment=args.augment, seed=args.seed, device=device, resume=args.resume, log=log, precision=args.precision,
-               ema=args.ema, tta=args.tta, deadline=deadline, mix=args.mix, crop_scale=args.crop_scale, min_size=args.min_size,
-               run_args={k: getattr(args, k) for k in RESUMED_FLAGS})
-
-# %% ../nbs/03_train.ipynb #a589301f
-@contextlib.contextmanager
-def one_line_warnings(prog:str):
-    "Inside this `with` block, warnings print as `prog: warning: message`: one line, no source location."
-    import warnings
-    with warnings.catch_warnings():
-        warnings.simplefilter('default')
-        warnings.showwarning = lambda message, *a, **k: print(f"{prog}: warning: {message}", file=sys.stderr)
-        yield
-
-def main(argv=None):
-    "Entry point of `attention_nb_train` and `train_script.py`."
-    p = train_parser(os.path.basename(sys.argv[0]) if argv is None and sys.argv[0].endswith('.py') else 'attention_nb_train')
-    args = p.parse_args(argv)
-    try:
-        with one_line_warnings(p.prog): r = run_training(args, log=lambda s: tqdm.write(s))
-    except (DataError, CheckpointError, TrainingDiverged, ValueError) as e:
-        print(f"{p.prog}: error: {e}", file=sys.stderr); sys.exit(1)
-    except KeyboardInterrupt:
-        print(f"{p.prog}: aborted; the files in {args.model_save_path} are intact", file=sys.stderr); sys.exit(130)
-    finally:
-        if dist.is_initialized(): dist.destroy_process_group()
-    if r['stopped']: sys.exit(130)
-
-# %% ../nbs/03_train.ipynb #65e0ee4d
-def cached_run(data_folder=None,    # A data folder; None trains on the demo data
-               out_dir=None,        # Run folder; default: a folder under the cache named after the settings
-               log=print, **flags   # Command-line flags by name, e.g. img_size=64, epoch=30
-              ) -> Path:
-    "The run folder of a finished training run with these settings, training it first if needed."
-    argv = ['--demo'] if data_folder is None else ['--data_folder', str(data_folder)]
-    for k, v in flags.items(): argv += [f'--{k}', str(v)]
-    if out_dir is None:
-        from attention_nb.data import cache_dir
-        name = 'demo' if data_folder is None else Path(data_folder).name
-        out_dir = cache_dir()/'runs'/'-'.join([name] + [f'{k}{v}' for k, v in sorted(flags.items())])
-    p = train_parser()
-    args = p.parse_args(argv + ['--model_save_path', str(out_dir)])
-    state = Path(out_dir)/STATE_NAME
-    args.precision = pick_precision(args.precision, pick_device(args.device))
-    args.gate = pick_gate(args.gate, args.attention)
-    want = {k: getattr(args, k) for k in RESUMED_FLAGS if k not in ('planned', 'time_budget')}
-    defaults = {k: p.get_default(k) for k in RESUMED_FLAGS}   # runs saved before a flag existed used its default:
-    defaults.update(precision='fp32', ema=0., tta=False, planned=False, crop_scale=1., min_size=0, width=32)   # fp32, no average, no TTA, shifts, full size, width 32
-    if state.exists():
-        try:
-            st = _read(state, 'resumable state')
-            saved = {**defaults, **st.get('run_args', {})}
-            if args.epoch is None:   # a run planned from the same time budget matches
-                want.update(epoch=saved['epoch'] if saved['planned'] else None, time_budget=args.time_budget)
-            if st.get('finished') and all(saved.get(k) == v for k, v in want.items()) and (Path(out_dir)/'test_metrics.json').exists(): return Path(out_dir)
-        except CheckpointError: pass
-    run_training(args, log=log)
-    return Path(out_dir)

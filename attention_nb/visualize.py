@@ -11,14 +11,16 @@ import torch
 import torch.nn.functional as F
 import torchvision.transforms.functional as TF
 from matplotlib import colormaps
-from .data import DataError, ImageSet, load_folder, make_demo_data
+from .data import DataError, ImageSet, atomic_write, load_folder, make_demo_data, normalize
 from .model import AttentionCNN
-from .train import (CKPT_NAME, CheckpointError, _Parser, _atomic_write, _positive, _writable, load_checkpoint, one_line_warnings, pretrained_path,
-                                pick_device, str2bool, write_csv)
+from .checkpoint import CKPT_NAME, CheckpointError, load_checkpoint, pretrained_path
+from .cli import OneLineParser, check_writable, one_line_warnings, positive, str2bool
+from .distributed import pick_device
+from .train import write_csv
 
 # %% auto #0
-__all__ = ['merge_channels', 'upsample', 'overlay', 'Explainer', 'mask_panels', 'explain_figure', 'unbatch', 'output_names',
-           'visualize_folder', 'visualize_parser', 'main']
+__all__ = ['merge_channels', 'upsample', 'overlay', 'Logits', 'Explainer', 'mask_panels', 'explain_figure', 'unbatch',
+           'output_names', 'visualize_folder', 'visualize_parser', 'main']
 
 # %% ../nbs/04_visualize.ipynb #a79e480e
 def merge_channels(maps:torch.Tensor,  # Feature maps (B, C, H, W)
@@ -53,10 +55,10 @@ def overlay(image:np.ndarray,          # Image (H, W, 3) or (H, W), floats in [0
     return np.clip((1 - alpha) * image + alpha * colormaps[cmap](norm)[..., :3], 0, 1).astype(np.float32)
 
 # %% ../nbs/04_visualize.ipynb #74eecfd4
-class _Logits(torch.nn.Module):
+class Logits(torch.nn.Module):
     "Wrap `AttentionCNN` so it returns only logits, as pytorch-grad-cam expects."
     def __init__(self, model): super().__init__(); self.model = model
-    def forward(self, x): return self.model(x)[2]
+    def forward(self, x): return self.model(x).logits
 
 class Explainer:
     "Predictions, merged feature and attention maps, and Grad-CAM for batches of images."
@@ -72,7 +74,7 @@ class Explainer:
         self.cam = None
         if gradcam:
             from pytorch_grad_cam import GradCAM
-            self.cam = GradCAM(model=_Logits(self.model), target_layers=[self.model.backbone[-1]])
+            self.cam = GradCAM(model=Logits(self.model), target_layers=[self.model.backbone[-1]])
 
     @classmethod
     def from_checkpoint(cls, path, device='cpu', **kwargs) -> 'Explainer':
@@ -85,7 +87,7 @@ class Explainer:
 
     def normalize(self, images:torch.Tensor) -> torch.Tensor:
         "uint8 images (B, C, S, S) as the model's input: scaled, normalised, on the device."
-        return ((images.float() / 255 - self.mean) / self.std).to(self.device)
+        return normalize(images.to(self.device), self.mean, self.std)
 
     def __call__(self, images:torch.Tensor) -> dict:
         """Explain uint8 images (B, C, S, S): probs (B, K) and maps (B, S, S) 'features', 'attention', 'mask', 'gradcam';
@@ -211,7 +213,7 @@ def _render(job):
     image, res, classes, title, path, dpi = job
     image, res = torch.as_tensor(image), {k: torch.as_tensor(v) for k, v in res.items()}   # numpy from a worker's queue
     _FIG = explain_figure(image, res, classes, title=title, fig=_FIG)
-    _atomic_write(path, lambda tmp: _FIG.savefig(tmp, format='png', dpi=dpi, pil_kwargs=dict(compress_level=3)))
+    atomic_write(path, lambda tmp: _FIG.savefig(tmp, format='png', dpi=dpi, pil_kwargs=dict(compress_level=3)))
 
 def visualize_folder(data_folder,            # A folder of images (or one image file)
                      model_save_path='models', # Run folder or checkpoint file
@@ -224,7 +226,7 @@ def visualize_folder(data_folder,            # A folder of images (or one image 
     from tqdm import tqdm
     out = Path(output_folder).expanduser()
     ex = Explainer.from_checkpoint(model_save_path, device, how=how, gradcam=gradcam)
-    _writable(out, '--output_folder')
+    check_writable(out, '--output_folder')
     c = ex.model.config
     ds = load_folder(data_folder, c['img_size'], c['img_depth'], recursive=recursive, progress=False)
     root = Path(data_folder).expanduser()
@@ -262,7 +264,7 @@ def visualize_folder(data_folder,            # A folder of images (or one image 
 # %% ../nbs/04_visualize.ipynb #30ec777b
 def visualize_parser(prog='attention_nb_visualize') -> argparse.ArgumentParser:
     "The command-line flags of `attention_nb_visualize` / `visualize.py`."
-    p = _Parser(prog=prog, formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    p = OneLineParser(prog=prog, formatter_class=argparse.ArgumentDefaultsHelpFormatter,
                 description='Explain a trained model on a folder of images: one figure per image and predictions.csv.')
     a = p.add_argument
     a('--data_folder', help='folder of images (or one image file) to explain')
@@ -270,7 +272,7 @@ def visualize_parser(prog='attention_nb_visualize') -> argparse.ArgumentParser:
     a('--model_save_path', default='models', help=f'run folder holding {CKPT_NAME} (or the checkpoint file itself); without ./models, the bundled model trained on Intel scenes')
     a('--output_folder', default='output', help='where figures and predictions.csv go (created if missing)')
     a('--recursive', type=str2bool, default=True, metavar='{true,false}', help='include images in sub-folders')
-    a('--batch_size', type=_positive(int), default=32, help='images per forward pass')
+    a('--batch_size', type=positive(int), default=32, help='images per forward pass')
     a('--merge', default='max', choices=('max', 'mean'), help='how all final channels merge into one map')
     a('--gradcam', type=str2bool, default=True, metavar='{true,false}', help='add a Grad-CAM panel for the predicted class')
     a('--device', default='auto', choices=('auto', 'gpu', 'cpu'), help='gpu uses CUDA where present, else the CPU')

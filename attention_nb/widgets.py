@@ -8,6 +8,7 @@ import base64, html, io, json, uuid
 import numpy as np
 import torch
 from .model import AttentionCNN
+from .data import normalize
 from .visualize import merge_channels, overlay, upsample
 
 # %% auto #0
@@ -20,8 +21,7 @@ class ChannelCache:
                  image:torch.Tensor,         # uint8 image (C, S, S) at the model's size
                  mean, std,                  # Normalisation statistics (from the checkpoint)
                  classes:list|None=None):
-        c = model.config['img_depth']
-        x = (image.float()[None] / 255 - torch.tensor(mean).view(1, c, 1, 1)) / torch.tensor(std).view(1, c, 1, 1)
+        x = normalize(image[None], mean, std)
         model.eval()
         with torch.no_grad(): out = model.explain(x)
         s = image.shape[-1]
@@ -31,8 +31,12 @@ class ChannelCache:
         self.merged = {k: upsample(merge_channels(out[k].float()), s)[0].numpy() for k in ('features', 'attended')}
         # a sigmoid mask lives in (0, 1); a softmax one (ltpa, --gate softmax) sums to 1, so scale to its largest value
         self.mask_max = 1. if model.config['gate'] == 'sigmoid' else float(self.mask.max())
-        self.weight = self.mask.reshape(len(self.mask), -1).mean(1)       # mean attention weight per channel
-        self.order = np.argsort(-self.weight, kind='stable')               # most attended first
+        C = len(self.features)
+        self.weight = np.broadcast_to(self.mask, self.features.shape).reshape(C, -1).mean(1)   # mean mask weight
+        self.change = np.abs(self.attended - self.features).reshape(C, -1).mean(1)   # what attention does to each
+        self.dead = self.features.reshape(C, -1).max(1) <= 1e-6 * max(float(self.features.max()), 1e-12)
+        self.order = np.lexsort((-self.change, self.dead))    # live channels, most changed first; dead ones last
+        self.live = int((~self.dead).sum())
         self.rank = np.empty_like(self.order); self.rank[self.order] = np.arange(len(self.order))
         self.probs = out['logits'][0].softmax(0).numpy()
         self.classes = classes or [str(i) for i in range(len(self.probs))]
@@ -41,9 +45,10 @@ class ChannelCache:
     def channels(self) -> int: return len(self.features)
 
     def stats(self, c:int) -> dict:
-        "Mean activation of channel `c` before and after attention, its mean mask weight and rank (0 = most attended)."
+        "Channel `c`'s mean activation before and after attention, mean mask weight, change, rank (0 = most changed), dead?"
         return dict(channel=int(c), mean_before=float(self.features[c].mean()), mean_after=float(self.attended[c].mean()),
-                    weight=float(self.weight[c]), rank=int(self.rank[c]))
+                    weight=float(self.weight[c]), change=float(self.change[c]), rank=int(self.rank[c]),
+                    dead=bool(self.dead[c]))
 
 # %% ../nbs/05_widgets.ipynb #2e0c060e
 class ChannelView:
@@ -64,7 +69,7 @@ class ChannelView:
 
     def draw(self, cache:ChannelCache,
              channel:int,                 # Channel index, or position in `cache.order` if `by_attention`
-             by_attention:bool=False,     # Count channels from the most attended?
+             by_attention:bool=False,     # Count channels from the one attention changes most?
              on_image:bool=False,         # Overlay the merged maps on the image?
             ) -> dict:
         "Update the figure for one channel; return its stats."
@@ -80,7 +85,8 @@ class ChannelView:
             im.set_extent((-.5, mp.shape[1] - .5, mp.shape[0] - .5, -.5))
         for i in (0, 1, 2): self.ims[i].set_extent((-.5, f.shape[1] - .5, f.shape[0] - .5, -.5))
         s = cache.stats(c); k = int(cache.probs.argmax())
-        self.title.set_text(f"channel {c} (rank {s['rank'] + 1} of {cache.channels} by attention, weight {s['weight']:.3f}): "
+        how = 'dead: zero everywhere' if s['dead'] else f"rank {s['rank'] + 1} of {cache.live} live by attention's change, {s['change']:.3f}"
+        self.title.set_text(f"channel {c} ({how}): "
                             f"mean {s['mean_before']:.3f} before, {s['mean_after']:.3f} after attention  |  "
                             f"predicted {cache.classes[k]} ({cache.probs[k]:.0%})")
         return s
@@ -111,20 +117,20 @@ def channel_scrubber(model:AttentionCNN, images:torch.Tensor, names:list, mean, 
 
 # %% ../nbs/05_widgets.ipynb #8e15c944
 def static_scrubber(cache:ChannelCache,
-                    n:int=16,                # Frames: the n/2 most and the n/2 least attended channels
+                    n:int=16,                # Frames: the n/2 live channels attention changes most, and the n/2 least
                     on_image:bool=True,
                     quality:int=80,          # JPEG quality of each frame
                     dpi:int=72) -> str:      # Resolution of each frame (72: about 970 px wide)
     "A self-contained HTML slider over pre-rendered frames of `cache` (no kernel needed)."
     from PIL import Image
     view, frames, labels = ChannelView(dpi=dpi), [], []
-    k, C = min(n, cache.channels), cache.channels
-    ranks = list(range((k + 1) // 2)) + list(range(C - k // 2, C))   # most attended first, then the least
+    k, C = min(n, cache.live), cache.live
+    ranks = list(range((k + 1) // 2)) + list(range(C - k // 2, C))   # most changed first, then the least (live only)
     for r in ranks:
         png = view.png(cache, r, by_attention=True, on_image=on_image)
         buf = io.BytesIO(); Image.open(io.BytesIO(png)).convert('RGB').save(buf, 'jpeg', quality=quality)
         frames.append('data:image/jpeg;base64,' + base64.b64encode(buf.getvalue()).decode())
-        labels.append(f"{'most' if r < C / 2 else 'least'} attended: rank {r + 1} of {C}, channel {int(cache.order[r])}")
+        labels.append(f"{'most' if r < C / 2 else 'least'} changed by attention: rank {r + 1} of {C} live, channel {int(cache.order[r])}")
     uid = 'scrub-' + uuid.uuid4().hex[:8]
     alt = 'One channel of the final feature maps: its feature map, attention mask and attended map, with the merged maps of all channels'
     return (f'<div class="channel-scrubber" id="{uid}">'

@@ -40,10 +40,10 @@ def child_train(backbone, attention, img_size, batch, steps, precision='fp32'):
     y = torch.randint(0, 6, (batch,))
     def step():
         with torch.autocast('cpu', dtype=torch.bfloat16, enabled=precision == 'bf16'):
-            loss = F.cross_entropy(model(x)[2], y)
+            loss = F.cross_entropy(model(x).logits, y)
         opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
     with FlopCounterMode(display=False) as fc:   # forward + backward FLOPs of one batch (the optimiser step is negligible)
-        loss = F.cross_entropy(model(x)[2], y); loss.backward()
+        loss = F.cross_entropy(model(x).logits, y); loss.backward()
     opt.zero_grad(set_to_none=True)
     t = median_time(step, steps, warmup=1)
     return dict(img_per_s=batch / t, step_s=t, gflop_per_img=fc.get_total_flops() / batch / 1e9,

@@ -30,16 +30,16 @@ export -f job; export T0 BUDGET_S EPOCH
 [ -n "${JOBS:-}" ] && cp "$JOBS" /tmp/jobs || cat > /tmp/jobs <<'J'
 channel-0 grid --variants channel --seeds 0
 none-1 grid --variants none --seeds 1
-spatial-1 grid --variants spatial --seeds 1
+spatial-1 grid --variants spatial-sigmoid --seeds 1
 channel-1 grid --variants channel --seeds 1
 none-2 grid --variants none --seeds 2
-spatial-2 grid --variants spatial --seeds 2
+spatial-2 grid --variants spatial-sigmoid --seeds 2
 channel-2 grid --variants channel --seeds 2
-cutmix-1 recipe --variants spatial --seeds 1 --flags mix=cutmix
-mixup-1 recipe --variants spatial --seeds 1 --flags mix=mixup
-cutmix-2 recipe --variants spatial --seeds 2 --flags mix=cutmix
-mixup-2 recipe --variants spatial --seeds 2 --flags mix=mixup
-spatial-0 recipe --variants spatial --seeds 0
+cutmix-1 recipe --variants spatial-sigmoid --seeds 1 --flags mix=cutmix
+mixup-1 recipe --variants spatial-sigmoid --seeds 1 --flags mix=mixup
+cutmix-2 recipe --variants spatial-sigmoid --seeds 2 --flags mix=cutmix
+mixup-2 recipe --variants spatial-sigmoid --seeds 2 --flags mix=mixup
+spatial-0 recipe --variants spatial-sigmoid --seeds 0
 none-0 recipe --variants none --seeds 0
 J
 xargs -P $P -L 1 bash -c 'job "$@"' _ < /tmp/jobs

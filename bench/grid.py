@@ -3,8 +3,8 @@
 cached (`cached_run`), the CSV rewritten after every run so a cut-short grid keeps what it finished.
 
     .venv/bin/python bench/grid.py                                   # intel-scenes-mini, 7 variants × 5 seeds, 15 epochs
-    .venv/bin/python bench/grid.py --data intel-scenes-128 --variants none spatial channel --seeds 0 1 2 --epoch 30
-    .venv/bin/python bench/grid.py --data intel-scenes-128 --variants spatial --flags mix=cutmix --csv bench/recipe.csv
+    .venv/bin/python bench/grid.py --data intel-scenes-128 --variants none spatial-sigmoid channel --seeds 0 1 2 --epoch 30
+    .venv/bin/python bench/grid.py --data intel-scenes-128 --variants spatial-sigmoid --flags mix=cutmix --csv bench/recipe.csv
 
 `--epoch 0` uses the defaults' time-budget plan. `--flags` adds training flags to every run (a recipe probe); they
 are named in the rows' variant. The same runs are what chapter 06 reads (`attention_nb.results`).

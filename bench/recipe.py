@@ -33,8 +33,8 @@ sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=a.lr, total_steps=a.epoc
 def acc(m, dl, tta):
     m.eval(); c = n = 0
     for x, y in dl:
-        lo = m(x)[2].softmax(1)
-        if tta: lo = lo + m(x.flip(-1))[2].softmax(1)
+        lo = m(x).logits.softmax(1)
+        if tta: lo = lo + m(x.flip(-1)).logits.softmax(1)
         c += (lo.argmax(1) == y).sum().item(); n += len(y)
     return c / n
 
@@ -43,7 +43,7 @@ for ep in range(a.epochs):
     model.train(); t0 = time.perf_counter()
     for x, y in train:
         with torch.autocast('cpu', dtype=torch.bfloat16):
-            lo = model(x)[2]
+            lo = model(x).logits
         loss = F.cross_entropy(lo.float(), y, label_smoothing=0.1)
         opt.zero_grad(set_to_none=True); loss.backward(); opt.step(); sched.step(); ema.update_parameters(model)
     tt = time.perf_counter() - t0

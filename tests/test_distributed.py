@@ -79,7 +79,7 @@ def _ddp_grads(rank, world, init_file, x, y, out):
     torch.manual_seed(0)
     model = DDP(AttentionCNN(4, 32).eval())     # batch norm in eval mode: no batch statistics
     n = len(y) // world
-    loss = torch.nn.functional.cross_entropy(model(x[rank * n:(rank + 1) * n])[2], y[rank * n:(rank + 1) * n])
+    loss = torch.nn.functional.cross_entropy(model(x[rank * n:(rank + 1) * n]).logits, y[rank * n:(rank + 1) * n])
     loss.backward()
     if rank == 0: torch.save({k: p.grad for k, p in model.module.named_parameters()}, out)
     dist.barrier()                 # leave together: a rank tearing down gloo while the other still talks can abort
@@ -93,7 +93,7 @@ def test_ddp_gradients_equal_one_process_on_the_whole_batch(tmp_path):
     torch.multiprocessing.spawn(_ddp_grads, args=(2, tmp_path/'init', x, y, tmp_path/'g.pt'), nprocs=2)
     torch.manual_seed(0)
     model = AttentionCNN(4, 32).eval()
-    torch.nn.functional.cross_entropy(model(x)[2], y).backward()
+    torch.nn.functional.cross_entropy(model(x).logits, y).backward()
     ddp = torch.load(tmp_path/'g.pt', weights_only=True)
     for k, p in model.named_parameters():
         torch.testing.assert_close(ddp[k], p.grad, rtol=1e-4, atol=1e-6, msg=k)

@@ -1,5 +1,5 @@
 """The training command line end to end on the demo data: files written, interrupt and resume, bad input."""
-import csv, json, re, signal, subprocess, sys, time
+import csv, json, os, re, signal, subprocess, sys, time
 from pathlib import Path
 
 import pytest
@@ -87,8 +87,9 @@ def test_time_budget_plans_the_epochs_and_epoch_overrides_it(tmp_path):
 
 def test_resume_keeps_the_planned_epochs(tmp_path):
     run = tmp_path/'planned'
+    env = dict(os.environ, ATTENTION_NB_SPEED='150,1500')   # an injected speed: the plan is 6 epochs on any machine
     p = subprocess.Popen([sys.executable, str(ROOT/'train_script.py'), '--demo', '--time_budget', '0.5', '--model_save_path', str(run)],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     deadline = time.time() + 120
     while not (run/'metrics.csv').exists():
         assert p.poll() is None and time.time() < deadline, p.communicate()

@@ -43,6 +43,23 @@ TAUGHT = {'01_attention': ['class DenseAttention', 'class SpatialAttention', 'cl
           '02_model': ['class AttentionCNN', 'def forward(self, x):', 'def fast_backbone'],
           '03_train': ['def train_one_epoch', 'loss.backward()', 'def fit(', 'def evaluate('],
           '04_visualize': ['def merge_channels', 'def overlay(', 'class Explainer', 'self.cam(input_tensor=x']}
+# tutorial pages: the learner's path, held to a length, an early figure and code that fits the column
+TUTORIAL = {'07_when_attention_pays'}
+SCREEN = 900   # px of one screen at 1280 × 900
+
+
+def layout(page) -> dict:
+    "Screens the page takes, where its first figure starts (in screens), and blocks that scroll sideways."
+    return page.evaluate("""() => {
+        const art = document.querySelector('.bd-article, article') || document.body;
+        const top = e => e.getBoundingClientRect().top + window.scrollY;
+        const fig = [...art.querySelectorAll('img')].find(i => i.getBoundingClientRect().height > 50);
+        const wide = [...art.querySelectorAll('pre, div.math, mjx-container[display="true"]')]
+            .filter(e => e.scrollWidth > e.clientWidth + 2 && getComputedStyle(e).overflowX !== 'visible').length;
+        return {screens: document.documentElement.scrollHeight / 900, figure: fig ? top(fig) / 900 : null, wide};
+    }""")
+
+
 MACHINE_PATH = re.compile(r'(?<![\w.~])(/root/|/home/\w|/tmp/\w|/work/|/var/folders/|/Users/\w)')
 
 
@@ -146,7 +163,14 @@ def main():
                 width = img.evaluate('i => i.getBoundingClientRect().width')
                 if width < 900: problems.append(f'{name}: the channel scrubber is shown {width:.0f} px wide (needs 900 or more at 1280 px)')
             problems += [f'{name}: {e}' for e in errors]
-            print(f"checked {name} ({page.evaluate('() => document.documentElement.scrollHeight')} px long at 1280 px)")
+            lay, stem = layout(page), name.replace('.html', '')
+            fig_at = '—' if lay['figure'] is None else f"{lay['figure']:.1f}"
+            print(f"checked {name}: {lay['screens']:.1f} screens at 1280 × 900, first figure at screen {fig_at}, "
+                  f"{lay['wide']} blocks scroll sideways" + (' (tutorial)' if stem in TUTORIAL else ''))
+            if stem in TUTORIAL:
+                if lay['screens'] > 10.5: problems.append(f"{name}: a tutorial page of {lay['screens']:.1f} screens (at most 10)")
+                if lay['figure'] is None or lay['figure'] > 2: problems.append(f'{name}: the first figure starts at screen {fig_at} (within 2)')
+                if lay['wide']: problems.append(f"{name}: {lay['wide']} code blocks or equations scroll sideways")
         # search works offline
         page.goto(base + 'search.html?q=attention', wait_until='networkidle')
         page.wait_for_selector('#search-results li, ul.search li', timeout=10000)

@@ -13,12 +13,21 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
+def machine() -> str:
+    "This machine's CPU in a few words, as the record states where the model was trained."
+    import os, platform
+    try: name = next(l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name'))
+    except (OSError, StopIteration): name = platform.processor() or 'a CPU'
+    from attention_nb.train import cpu_has_bf16
+    return f"{os.cpu_count()} cores of an {name}, {'bf16 autocast' if cpu_has_bf16() else 'float32'}"
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('run', help='the run folder (attention_cnn.pth, metrics.csv, test_metrics.json)')
     p.add_argument('--log', required=True, help="bench/accuracy.py's output: the command, the plan, wall time, memory")
     a = p.parse_args()
-    from attention_nb.train import pretrained_path, shrink_checkpoint, load_checkpoint
+    from attention_nb.checkpoint import pretrained_path, shrink_checkpoint, load_checkpoint
     run, log = Path(a.run), Path(a.log).read_text()
     cmd = re.search(r'^\$ (.*)$', log, re.M).group(1)
     cmd = re.sub(r'\S*/python \S*/train_script\.py', 'attention_nb_train', cmd)               # no machine paths
@@ -29,7 +38,7 @@ def main():
                plan=re.search(r'^(time budget .*)$', log, re.M).group(1),
                wall_s=float(re.search(r'wall time\s+(\d+) s', log).group(1)),
                peak_mb=float(re.search(r'peak memory\s+(\d+) MB', log).group(1)),
-               machine='2 cores of an AMD EPYC (Zen 5), bf16 autocast')
+               machine=machine())
     tm = json.loads((run/'test_metrics.json').read_text())
     rec.update({k: tm[k] for k in ('test_acc', 'n_test', 'best_epoch', 'val_acc', 'per_class', 'confusion', 'classes')})
     rec['history'] = [{k: (v == 'True' if k == 'best' else float(v)) for k, v in r.items()} for r in csv.DictReader(open(run/'metrics.csv'))]
