@@ -122,9 +122,11 @@ class LearnToPayAttention(nn.Module):
         else: self.q = nn.ModuleList(nn.Linear(channels, channels, bias=False) for _ in range(n))         # Q_s
 
     def compat(self, s:int, l, g):
-        "Scores (B, 1, H_s, W_s) of stage `s`'s features `l` against the global `g`."
-        if self.score == 'add': return self.u[s](l + g[..., None, None])
-        return (l * self.q[s](g)[..., None, None]).sum(1, keepdim=True) / l.shape[1] ** 0.5
+        "Scores (B, 1, H_s, W_s) of stage s's features l against g."
+        if self.score == 'add':                     # <u, l + g>: g cancels
+            return self.u[s](l + g[..., None, None])
+        q = self.q[s](g)[..., None, None]           # the query Q g
+        return (l * q).sum(1, keepdim=True) / l.shape[1] ** 0.5
 
     def attend(self, h, *stages) -> tuple:
         "Pooled descriptors g_s (B, C) and maps a_s (B, 1, H_s, W_s): one per earlier stage, then one for h."

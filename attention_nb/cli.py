@@ -10,7 +10,8 @@ import torch
 import torch.distributed as dist
 from tqdm import tqdm
 from .attention import ATTENTIONS, GATES
-from .data import DataError, find_classes, load_data, make_demo_data
+from .data import DataError, find_classes, load_data
+from .synth import make_demo_data
 from .model import AttentionCNN
 from .checkpoint import CKPT_NAME, STATE_NAME, CheckpointError, read_checkpoint
 from .distributed import dist_info, gather, init_distributed, pick_device

@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 import torch
 from PIL import Image
-from .data import mask_path, shared_data
+from .data import shared_data
+from .synth import mask_path
 from .model import count_params
 from .cli import cached_run
 from .train import write_csv
@@ -188,12 +189,14 @@ PAYS_DESIGNS = {   # design: model flags
     'ltpa, sigmoid gate': dict(attention='ltpa', gate='sigmoid', attention_kw=dict(score='dot')),
     'ltpa, mean pooling': dict(attention='ltpa', gate='softmax', attention_kw=dict(score='dot', pool='mean')),
     'ltpa, final stage only': dict(attention='ltpa', gate='softmax', attention_kw=dict(score='dot', stages=0)),
+    'spatial, sigmoid gate': dict(attention='spatial', gate='sigmoid'),   # spatial without softmax pooling
 }
 PAYS_TASK = dict(n_train=300, n_test=100, epochs=30)   # per class (4 classes); the same budget for every design
 
 def pays_run(design:str, seed:int, mark:str='odd', init=None, log=lambda s: None) -> Path:
     "The run folder of one run of the sweep (`PAYS_DESIGNS[design]` on the `mark` task), trained first if missing."
-    from .data import make_demo_data, load_data, cache_dir
+    from .data import load_data, cache_dir
+    from .synth import make_demo_data
     from .model import AttentionCNN
     from .train import fit, pick_precision, pick_device, EMA_DECAY
     t = PAYS_TASK

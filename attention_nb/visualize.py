@@ -11,7 +11,8 @@ import torch
 import torch.nn.functional as F
 import torchvision.transforms.functional as TF
 from matplotlib import colormaps
-from .data import DataError, ImageSet, atomic_write, load_folder, make_demo_data, normalize
+from .data import DataError, ImageSet, atomic_write, load_folder, normalize
+from .synth import make_demo_data
 from .model import AttentionCNN
 from .checkpoint import CKPT_NAME, CheckpointError, load_checkpoint, pretrained_path
 from .cli import OneLineParser, check_writable, one_line_warnings, positive, str2bool

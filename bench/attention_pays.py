@@ -17,7 +17,8 @@ import torch
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from attention_nb.data import make_demo_data, load_data, cache_dir, shared_data
+from attention_nb.data import load_data, cache_dir, shared_data
+from attention_nb.synth import make_demo_data
 from attention_nb.model import AttentionCNN
 from attention_nb.train import fit, pick_precision, pick_device, EMA_DECAY, write_csv
 from attention_nb.visualize import Explainer
@@ -30,7 +31,8 @@ DESIGNS = dict(PAYS_DESIGNS,   # the sweep's designs (attention_nb.results), and
                **{'spatial-sigmoid': dict(attention='spatial', gate='sigmoid'),
                   'spatial-softmax': dict(attention='spatial', gate='softmax'),
                   'spatial-sigmoid-v0': dict(attention='spatial', gate='sigmoid', init='v_normal')})   # v ~ N(0, 0.05²)
-ABLATION = ['ltpa', 'ltpa, additive score', 'ltpa, sigmoid gate', 'ltpa, mean pooling', 'ltpa, final stage only']
+ABLATION = ['ltpa, additive score', 'ltpa, sigmoid gate', 'ltpa, mean pooling', 'ltpa, final stage only',
+            'spatial, sigmoid gate']   # with 'ltpa' and 'spatial' from the sweep
 
 
 def init_v_normal(model, std=0.05):

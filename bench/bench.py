@@ -124,7 +124,8 @@ def section_train(res, quick):
 
 def section_data(res, quick):
     import torch
-    from attention_nb.data import Loader, load_split, shared_data, make_demo_data, list_images, decode_images, find_splits, class_folders
+    from attention_nb.data import Loader, load_split, shared_data, list_images, decode_images, find_splits, class_folders
+    from attention_nb.synth import make_demo_data
     data = shared_data('intel-scenes-mini')
     name = 'intel-scenes-mini'
     if data is None:
@@ -172,7 +173,8 @@ def section_infer(res, quick):
 def section_visualize(res, quick):
     "24 images at 128 px through the whole visualisation job (model, Grad-CAM, figures, CSV), median of 3 runs."
     import torch
-    from attention_nb.data import shared_data, make_demo_data, list_images, find_splits, class_folders
+    from attention_nb.data import shared_data, list_images, find_splits, class_folders
+    from attention_nb.synth import make_demo_data
     from attention_nb.model import AttentionCNN
     from attention_nb.train import save_checkpoint
     from attention_nb.visualize import visualize_folder

@@ -14,7 +14,8 @@ def test_version_matches_settings():
 
 
 def test_public_imports():
-    from attention_nb.data import load_data, make_demo_data  # noqa: F401
+    from attention_nb.data import load_data  # noqa: F401
+    from attention_nb.synth import make_demo_data
     from attention_nb.model import AttentionCNN
     assert AttentionCNN(4, 32)(__import__("torch").zeros(1, 3, 32, 32)).logits.shape == (1, 4)
 

@@ -26,7 +26,7 @@ def run(tmp_path_factory):
 @pytest.fixture
 def images(tmp_path):
     "Six demo images in two sub-folders, two sharing a stem, plus a corrupt image and a text file."
-    from attention_nb.data import make_demo_data
+    from attention_nb.synth import make_demo_data
     demo = make_demo_data()
     d = tmp_path/'images'
     for kind in ('circle', 'cross'):
@@ -124,7 +124,7 @@ def test_drawing_workers_do_not_hang_when_called_again(tmp_path):
     code = f'''
 import torch
 from pathlib import Path
-from attention_nb.data import make_demo_data
+from attention_nb.synth import make_demo_data
 from attention_nb.model import AttentionCNN
 from attention_nb.train import save_checkpoint
 from attention_nb.visualize import visualize_folder

@@ -40,7 +40,7 @@ def serve():
 
 # code each chapter teaches, which its page must show (not only as a signature)
 TAUGHT = {'01_attention': ['class DenseAttention', 'class SpatialAttention', 'class ChannelAttention', 'def forward(self, h):'],
-          '02_model': ['class AttentionCNN', 'def forward(self, x):', 'def fast_backbone'],
+          '02_model': ['class AttentionCNN', 'def forward(self, x)', 'def fast_backbone'],
           '03_train': ['def train_one_epoch', 'loss.backward()', 'def fit(', 'def evaluate('],
           '04_visualize': ['def merge_channels', 'def overlay(', 'class Explainer', 'self.cam(input_tensor=x']}
 # tutorial pages: the learner's path, held to a length, an early figure and code that fits the column

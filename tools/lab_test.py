@@ -8,7 +8,8 @@ from playwright.sync_api import sync_playwright
 CODE = """import torch
 from attention_nb.model import AttentionCNN
 from attention_nb.widgets import channel_scrubber
-from attention_nb.data import make_demo_data, load_split
+from attention_nb.data import load_split
+from attention_nb.synth import make_demo_data
 imgs = load_split(make_demo_data(img_size=64, seed=0), 'test', 64, progress=False)
 torch.manual_seed(0)
 channel_scrubber(AttentionCNN(4, 64), imgs.x[:3], [f.name for f in imgs.files[:3]], [0.5] * 3, [0.25] * 3)"""
