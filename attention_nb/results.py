@@ -212,8 +212,11 @@ def pays_run(design:str, seed:int, mark:str='odd', init=None, log=lambda s: None
     return out
 
 # %% ../nbs/06_results.ipynb #61cd9ab6
-def knob_summary(rows:list, baseline:str='none') -> dict:
+def knob_summary(rows:list, baseline:str='none',
+                 order:list|None=None) -> dict:   # designs in this order (default: as they first appear)
     "Per (knob value, design): test accuracy's mean, std, seeds, difference from `baseline` and its standard error."
+    rank = {d: i for i, d in enumerate(order or [])}
+    rows = sorted(rows, key=lambda r: rank.get(r['attention'], len(rank)))   # stable: values keep their order
     rows = [dict(r, variant=r['attention'], params=0, img_per_s=r.get('img_per_s', 0)) for r in rows]
     out = {}
     for v in dict.fromkeys(r['value'] for r in rows):
@@ -228,7 +231,9 @@ def knob_table(summary:dict, baseline:str='none') -> str:
     lines = ['| task | design | test accuracy, % (mean ± std) | minus `none`: points (standard errors) | seeds | '
              'mask peak on the object |', '|---|---|---|---|---|---|']
     for (v, design), s in summary.items():
-        gap = '' if design == baseline or 'diff' not in s else f"{100 * s['diff']:+.1f} ({s['diff'] / s['se']:+.1f})" if s['se'] else ''
+        se = s.get('se', float('nan'))
+        gap = '' if design == baseline or 'diff' not in s else f"{100 * s['diff']:+.1f}" + (f" ({s['diff'] / se:+.1f})" if se == se and se else '')
         pt = '—' if s['pointing'] != s['pointing'] else f"{100 * s['pointing']:.0f} %"
-        lines.append(f"| {v} | `{design}` | {100 * s['mean']:.1f} ± {100 * s['std']:.1f} | {gap} | {s['n']} | {pt} |")
+        acc = f"{100 * s['mean']:.1f} ± {100 * s['std']:.1f}" if s['n'] > 1 else f"{100 * s['mean']:.1f}"
+        lines.append(f"| {v} | `{design}` | {acc} | {gap} | {s['n']} | {pt} |")
     return '\n'.join(lines)

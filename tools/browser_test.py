@@ -108,7 +108,7 @@ def main():
     from playwright.sync_api import sync_playwright
     shutil.rmtree(SHOTS, ignore_errors=True); SHOTS.mkdir(parents=True)
     httpd, base = serve()
-    pages = ['index.html'] + sorted(p.name for p in SITE.glob('[0-9]*.html')) + ['contributing.html', 'api.html']
+    pages = ['index.html'] + sorted(p.name for p in SITE.glob('[0-9]*.html')) + ['contributing.html', 'bench_notes.html', 'api.html']
     problems, checked_links, scrubbers = [], set(), 0
     classes, subs = library_classes(), subtitles()
     with sync_playwright() as pw:

@@ -229,7 +229,9 @@ def build(check_warnings=False):
     if (ROOT/'nbs'/'results').exists(): shutil.copytree(ROOT/'nbs'/'results', BOOK/'extra'/'results')
     if (ROOT/'nbs'/'images').exists(): shutil.copytree(ROOT/'nbs'/'images', BOOK/'images')
     (BOOK/'api.md').write_text(api_page(pages))
-    chapters = [p.stem for p in nbs if p.stem != 'index'] + ['api']
+    notes = (ROOT/'bench'/'NOTES.md').read_text()   # the engineering notes the chapters cite, as a page of their own
+    (BOOK/'bench_notes.md').write_text(notes.replace('# Performance notes', '# Engineering notes (bench/NOTES.md)', 1))
+    chapters = [p.stem for p in nbs if p.stem != 'index'] + ['bench_notes', 'api']
     def entry(stem):   # numbered chapters keep their number in the sidebar, so "chapter 03" in the text can be found
         if not re.match(r'\d\d_', stem): return f'- file: {stem}\n'
         return f'- file: {stem}\n  title: {json.dumps(f"{stem[:2]} · {titles[stem]}", ensure_ascii=False)}\n'
