@@ -200,16 +200,16 @@ def cached_run(data_folder=None,    # A data folder; None trains on the demo dat
         name = 'demo' if data_folder is None else Path(data_folder).name
         out_dir = cache_dir()/'runs'/'-'.join([name] + [f'{k}{v}' for k, v in sorted(flags.items())])
     p = train_parser()
-    defaults = {a.dest: a.default for a in p._actions if a.dest != 'help'}
-    unknown = sorted(set(flags) - set(defaults))
-    if unknown: raise ValueError(f"cached_run: no flag {', '.join(unknown)}; the flags are {', '.join(defaults)}")
-    args = argparse.Namespace(**{**defaults, **flags, 'demo': data_folder is None, 'model_save_path': str(out_dir),
+    flag_defaults = vars(p.parse_args([]))   # every flag's default, no argv strings
+    unknown = sorted(set(flags) - set(flag_defaults))
+    if unknown: raise ValueError(f"cached_run: no flag {', '.join(unknown)}; the flags are {', '.join(flag_defaults)}")
+    args = argparse.Namespace(**{**flag_defaults, **flags, 'demo': data_folder is None, 'model_save_path': str(out_dir),
                                  'data_folder': None if data_folder is None else str(data_folder)})
     state = Path(out_dir)/STATE_NAME
     args.precision = pick_precision(args.precision, pick_device(args.device))
     args.gate = pick_gate(args.gate, args.attention)
     want = {k: getattr(args, k) for k in RESUMED_FLAGS if k not in ('planned', 'time_budget')}
-    defaults = {k: defaults.get(k) for k in RESUMED_FLAGS}   # runs saved before a flag existed used its default:
+    defaults = {k: flag_defaults.get(k) for k in RESUMED_FLAGS}   # runs saved before a flag existed used its default:
     defaults.update(precision='fp32', ema=0., tta=False, planned=False, crop_scale=1., min_size=0, width=32)   # fp32, no average, no TTA, shifts, full size, width 32
     if state.exists():
         try:

@@ -9,17 +9,18 @@ from pathlib import Path
 import numpy as np
 import torch
 from PIL import Image
-from .data import shared_data
-from .synth import mask_path
-from .model import count_params
+from .data import cache_dir, load_data, shared_data
+from .synth import make_demo_data, mask_path
+from .model import AttentionCNN, count_params
 from .cli import cached_run
-from .train import write_csv
+from .distributed import pick_device
+from .train import fit, write_csv
 from .visualize import Explainer
 
 # %% auto #0
 __all__ = ['GRID_VARIANTS', 'PAYS_DESIGNS', 'PAYS_TASK', 'is_flat', 'pointing_hit', 'energy_share', 'load_masks',
            'explainer_maps', 'localisation', 'faithfulness', 'grid_run', 'accuracy_grid', 'accuracy_summary',
-           'accuracy_table', 'eligible', 'pick_default', 'pays_run', 'knob_summary', 'knob_table']
+           'accuracy_table', 'eligible', 'pick_default', 'train_once', 'pays_run', 'knob_summary', 'knob_table']
 
 # %% ../nbs/06_results.ipynb #8bbb8ddf
 def is_flat(heat:np.ndarray) -> np.ndarray:
@@ -193,23 +194,26 @@ PAYS_DESIGNS = {   # design: model flags
 }
 PAYS_TASK = dict(n_train=300, n_test=100, epochs=30)   # per class (4 classes); the same budget for every design
 
-def pays_run(design:str, seed:int, mark:str='odd', init=None, log=lambda s: None) -> Path:
+def train_once(folder, flags:dict, seed:int, epochs:int, out,
+               init=None,              # Called with the new model before training (an experiment's change)
+               log=lambda s: None) -> Path:
+    "The run folder `out` of `AttentionCNN(**flags)` trained by `fit`'s defaults on `folder`; trained only if unfinished."
+    out = Path(out)
+    if not (out/'test_metrics.json').exists():
+        splits = load_data(folder, 64, seed=seed, progress=False)
+        torch.manual_seed(seed)
+        model = AttentionCNN(len(splits.classes), 64, **flags)
+        if init is not None: init(model)
+        fit(model, splits, out, epochs, seed=seed, device=pick_device('auto'), progress=False, log=log,
+            run_args={k: str(v) for k, v in flags.items()})
+    return out
+
+def pays_run(design:str, seed:int, mark:str='odd', log=lambda s: None) -> Path:
     "The run folder of one run of the sweep (`PAYS_DESIGNS[design]` on the `mark` task), trained first if missing."
-    from .data import load_data, cache_dir
-    from .synth import make_demo_data
-    from .model import AttentionCNN
-    from .train import fit, pick_precision, pick_device, EMA_DECAY
     t = PAYS_TASK
     folder = make_demo_data(n_train=t['n_train'], n_test=t['n_test'], seed=0, oddball=dict(mark=mark))
     name = f"oddball-{mark}-{design.replace(', ', '-').replace(' ', '_')}-seed{seed}-e{t['epochs']}"
-    out = cache_dir()/'runs'/'pays'/name
-    if not (out/'test_metrics.json').exists():
-        splits, device = load_data(folder, 64, seed=seed, progress=False), pick_device('auto')
-        torch.manual_seed(seed)
-        model = AttentionCNN(len(splits.classes), 64, **PAYS_DESIGNS[design])
-        fit(model, splits, out, t['epochs'], seed=seed, device=device, precision=pick_precision('auto', device),
-            ema=EMA_DECAY, progress=False, log=log, run_args=dict(design=design, mark=mark))
-    return out
+    return train_once(folder, PAYS_DESIGNS[design], seed, t['epochs'], cache_dir()/'runs'/'pays'/name, log=log)
 
 # %% ../nbs/06_results.ipynb #61cd9ab6
 def knob_summary(rows:list, baseline:str='none',

@@ -19,10 +19,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from attention_nb.data import load_data, cache_dir, shared_data
 from attention_nb.synth import make_demo_data
-from attention_nb.model import AttentionCNN
-from attention_nb.train import fit, pick_precision, pick_device, EMA_DECAY, write_csv
+from attention_nb.train import write_csv
 from attention_nb.visualize import Explainer
-from attention_nb.results import localisation, load_masks, PAYS_DESIGNS, PAYS_TASK, pays_run
+from attention_nb.results import localisation, load_masks, PAYS_DESIGNS, PAYS_TASK, pays_run, train_once
 
 PAYS_CSV = ROOT/'nbs'/'results'/'when_attention_pays.csv'
 DEFAULT_CSV = ROOT/'bench'/'default-gate.csv'
@@ -44,15 +43,9 @@ def train_run(folder, design:str, seed:int, epochs:int, tag:str, masks_for_test=
     "Train one run (or reuse its finished folder) and score it: test accuracy, and the maps' localisation."
     flags = dict(DESIGNS[design]); init = flags.pop('init', None)
     out = cache_dir()/'runs'/'pays'/f"{tag}-{design.replace(', ', '-').replace(' ', '_')}-seed{seed}-e{epochs}"
-    device = pick_device('auto')
     t0 = time.monotonic()
+    train_once(folder, flags, seed, epochs, out, init=init_v_normal if init == 'v_normal' else None)
     splits = load_data(folder, 64, seed=seed, progress=False)
-    if not (out/'test_metrics.json').exists():
-        torch.manual_seed(seed)
-        model = AttentionCNN(len(splits.classes), 64, **flags)
-        if init == 'v_normal': init_v_normal(model)
-        fit(model, splits, out, epochs, seed=seed, device=device, precision=pick_precision('auto', device),
-            ema=EMA_DECAY, progress=False, log=lambda s: None, run_args=dict(design=design, **{k: str(v) for k, v in flags.items()}))
     return dict(design=design, seed=seed, **score_run(out, splits, flags, masks_for_test, t0))
 
 
