@@ -12,7 +12,8 @@ from .model import AttentionCNN
 
 # %% auto #0
 __all__ = ['CKPT_FORMAT', 'CKPT_VERSION', 'CKPT_NAME', 'STATE_NAME', 'PRETRAINED', 'CheckpointError', 'save_checkpoint',
-           'read_checkpoint', 'load_checkpoint', 'pretrained_path', 'load_pretrained', 'shrink_checkpoint']
+           'read_checkpoint', 'load_checkpoint', 'pretrained_path', 'load_pretrained', 'sample_images',
+           'shrink_checkpoint']
 
 # %% ../nbs/03a_checkpoint.ipynb #6519b627
 CKPT_FORMAT = 'attention_nb.checkpoint'
@@ -69,6 +70,10 @@ def load_pretrained(device='cpu') -> tuple[AttentionCNN, dict]:
     "The bundled trained model, in eval mode, and its metadata: `load_checkpoint(pretrained_path())`."
     if not pretrained_path().is_file(): raise CheckpointError(f"{pretrained_path()}: the bundled model is missing; reinstall attention_nb")
     return load_checkpoint(pretrained_path(), device)
+
+def sample_images() -> list[Path]:
+    "Six held-out Intel scenes test images, one per class, shipped beside the bundled model (the tutorial's examples)."
+    return sorted((Path(attention_nb.__file__).parent/'pretrained'/'samples').glob('*.jpg'))
 
 def shrink_checkpoint(src, dst, dtype=torch.bfloat16):
     "Copy checkpoint `src` to `dst` with its floating-point weights stored as `dtype`; it still loads as float32."

@@ -21,7 +21,7 @@ from .train import write_csv
 
 # %% auto #0
 __all__ = ['merge_channels', 'upsample', 'overlay', 'Logits', 'Explainer', 'mask_panels', 'explain_figure', 'unbatch',
-           'output_names', 'visualize_folder', 'visualize_parser', 'main']
+           'mask_grid', 'output_names', 'visualize_folder', 'visualize_parser', 'main']
 
 # %% ../nbs/04_visualize.ipynb #a79e480e
 def merge_channels(maps:torch.Tensor,  # Feature maps (B, C, H, W)
@@ -119,7 +119,8 @@ def mask_panels(res:dict) -> list:
                 ('cbam channel weights', res['channel_mask'], 'weights')]
     if 'channel_mask' in res:                                                 # se, channel; none has all ones
         return [] if bool((res['channel_mask'] == 1).all()) else [('channel weights', res['channel_mask'], 'weights')]
-    return [('attention mask', res['mask'], 'map')]                           # spatial, dense: channel-merged
+    return [('attention mask', res['mask'], 'map'),                           # spatial, dense: channel-merged,
+            ('mask over the input', res['mask'], 'overlay')]                  # and where that is on the image
 
 def explain_figure(image:torch.Tensor,   # One uint8 image (C, S, S)
                    res:dict,             # One image's slice of an `Explainer` result (see `unbatch`)
@@ -137,7 +138,8 @@ def explain_figure(image:torch.Tensor,   # One uint8 image (C, S, S)
     titles = ['input', 'CNN feature map', 'attention feature map', 'CNN heat map', 'attention heat map']
     if 'gradcam' in res:
         panels.append(overlay(img, res['gradcam'].numpy(), alpha, vmin=0, vmax=1)); titles.append(f'Grad-CAM: {classes[k]}')
-    masks = mask_panels(res)
+    masks = [(t, overlay(img, v.numpy(), 0.6, 'magma') if kind == 'overlay' else v, 'rgb' if kind == 'overlay' else kind)
+             for t, v, kind in mask_panels(res)]   # an overlay shares the mask's colour bar above it
     shape = (len(panels), tuple(kind for _, _, kind in masks))
     if fig is None or getattr(fig, '_explain', {}).get('shape') != shape:
         fig = _explain_layout(panels, titles, lo, hi, masks)
@@ -146,8 +148,9 @@ def explain_figure(image:torch.Tensor,   # One uint8 image (C, S, S)
         im.set_data(p); e['axs'][i].set_title(t, fontsize=14)
         if i in (1, 2): im.set_clim(lo, hi)
     for artist, (t, v, kind) in zip(e['masks'], masks):
-        v = v.numpy()
-        if kind == 'map': artist.set_data(v); artist.set_clim(float(v.min()), float(v.max()))
+        v = np.asarray(v)
+        if kind == 'rgb': artist.set_data(v)
+        elif kind == 'map': artist.set_data(v); artist.set_clim(float(v.min()), float(v.max()))
         else:
             artist.set_ydata(np.sort(v)[::-1]); artist.axes.set_ylim(0, max(float(v.max()), 1e-6) * 1.05)
     e['suptitle'].set_text(f"{title + ': ' if title else ''}predicted {classes[k]} ({float(res['probs'][k]):.1%})")
@@ -168,22 +171,23 @@ def _explain_layout(panels, titles, lo, hi, masks=()):
     for i, (a, p) in enumerate(zip(axs, panels)):
         kw = dict(cmap='jet', vmin=lo, vmax=hi) if i in (1, 2) else dict(cmap='gray') if p.ndim == 2 else {}
         ims.append(a.imshow(p, **kw)); a.set_xticks([]); a.set_yticks([])
-    cax = fig.add_subplot(gs[0, 3]); fig.colorbar(ims[1], cax=cax); cax.tick_params(labelsize=12)
+    cax = fig.add_subplot(gs[0, 3]); fig.colorbar(ims[1], cax=cax); cax.tick_params(labelsize=13)
     cax.set_ylabel('maps', fontsize=12)   # the heat maps below use the same scale
     if cam:
         cam_cax = fig.add_subplot(gs[1, 3])
         fig.colorbar(ScalarMappable(Normalize(0, 1), 'jet'), cax=cam_cax, label='CAM')
-        cam_cax.tick_params(labelsize=12); cam_cax.yaxis.label.set_size(12)
+        cam_cax.tick_params(labelsize=13); cam_cax.yaxis.label.set_size(12)
     artists = []
     for r, (t, v, kind) in enumerate(masks):   # the design's mask: its own scale and colour bar
-        a = fig.add_subplot(gs[r, 5]); v = v.numpy(); a.set_title(t, fontsize=14)
-        if kind == 'map':
+        a = fig.add_subplot(gs[r, 5]); v = np.asarray(v); a.set_title(t, fontsize=14)
+        if kind == 'rgb': artists.append(a.imshow(v)); a.set_xticks([]); a.set_yticks([])
+        elif kind == 'map':
             artists.append(a.imshow(v, cmap='magma')); a.set_xticks([]); a.set_yticks([])
-            mc = fig.add_subplot(gs[r, 6]); mc.tick_params(labelsize=11)
+            mc = fig.add_subplot(gs[r, 6]); mc.tick_params(labelsize=13)
             fig.colorbar(artists[-1], cax=mc, format='%.3g')
         else:
             artists.append(a.plot(np.sort(v)[::-1], color='C3')[0]); a.set_xlabel('channel, by weight', fontsize=12)
-            a.tick_params(labelsize=11); a.set_box_aspect(1)
+            a.tick_params(labelsize=13); a.set_box_aspect(1)
     fig._explain = dict(ims=ims, axs=axs, masks=artists, shape=(len(panels), tuple(k for _, _, k in masks)),
                         suptitle=fig.suptitle('', fontsize=15))
     return fig
@@ -191,6 +195,32 @@ def _explain_layout(panels, titles, lo, hi, masks=()):
 def unbatch(res:dict, i:int) -> dict:
     "Image `i`'s slice of a batched `Explainer` result."
     return {k: v[i] for k, v in res.items()}
+
+# %% ../nbs/04_visualize.ipynb #63ca7d55
+def mask_grid(explainer:Explainer,
+              images:torch.Tensor,       # uint8 images (B, C, S, S)
+              names:list|None=None,      # Row labels, e.g. the true classes
+              width:float=9.5):          # Inches; 9.5 fills the docs' column, where a point of text is a pixel
+    "A `Figure`: per image the input, the feature map h, the mask m and the attended map ĥ (channel maxima), with colour bars."
+    from matplotlib.figure import Figure
+    res = explainer(images)
+    cols = [('input', None, None), ('feature map $h$', 'features', 'viridis'),
+            ('attention mask $m$', 'mask', 'magma'), ('attended map $\\hat h$', 'attention', 'viridis')]
+    fig = Figure(figsize=(width, 2.3 * len(images) + 0.4), layout='constrained')
+    axs = fig.subplots(len(images), 4, squeeze=False)
+    for r, row in enumerate(axs):
+        k = int(res['probs'][r].argmax())
+        for a, (title, key, cmap) in zip(row, cols):
+            a.set_xticks([]); a.set_yticks([])
+            if r == 0: a.set_title(title, fontsize=13)
+            if key is None:
+                a.imshow(images[r].permute(1, 2, 0).squeeze(-1).numpy(), cmap='gray' if images.shape[1] == 1 else None)
+                label = f"{names[r]}\n" if names else ''
+                a.set_ylabel(f"{label}predicted {explainer.classes[k]} {float(res['probs'][r, k]):.0%}", fontsize=12)
+                continue
+            im = a.imshow(res[key][r].numpy(), cmap=cmap)
+            fig.colorbar(im, ax=a, fraction=0.046, pad=0.03, format='%.2g').ax.tick_params(labelsize=11)
+    return fig
 
 # %% ../nbs/04_visualize.ipynb #b832f3e2
 def output_names(files:list, root) -> list[str]:

@@ -44,7 +44,7 @@ TAUGHT = {'01_attention': ['class DenseAttention', 'class SpatialAttention', 'cl
           '03_train': ['def train_one_epoch', 'loss.backward()', 'def fit(', 'def evaluate('],
           '04_visualize': ['def merge_channels', 'def overlay(', 'class Explainer', 'self.cam(input_tensor=x']}
 # tutorial pages: the learner's path, held to a length, an early figure and code that fits the column
-TUTORIAL = {'07_when_attention_pays'}
+TUTORIAL = re.compile(r't\d_')   # t1_..., t2_...: pages of the Tutorial part
 SCREEN = 900   # px of one screen at 1280 × 900
 
 
@@ -108,7 +108,7 @@ def main():
     from playwright.sync_api import sync_playwright
     shutil.rmtree(SHOTS, ignore_errors=True); SHOTS.mkdir(parents=True)
     httpd, base = serve()
-    pages = ['index.html'] + sorted(p.name for p in SITE.glob('[0-9]*.html')) + ['contributing.html', 'bench_notes.html', 'api.html']
+    pages = ['index.html'] + sorted(p.name for p in SITE.glob('t[0-9]_*.html')) + sorted(p.name for p in SITE.glob('[0-9]*.html')) + ['contributing.html', 'bench_notes.html', 'api.html']
     problems, checked_links, scrubbers = [], set(), 0
     classes, subs = library_classes(), subtitles()
     with sync_playwright() as pw:
@@ -166,11 +166,18 @@ def main():
             lay, stem = layout(page), name.replace('.html', '')
             fig_at = '—' if lay['figure'] is None else f"{lay['figure']:.1f}"
             print(f"checked {name}: {lay['screens']:.1f} screens at 1280 × 900, first figure at screen {fig_at}, "
-                  f"{lay['wide']} blocks scroll sideways" + (' (tutorial)' if stem in TUTORIAL else ''))
-            if stem in TUTORIAL:
+                  f"{lay['wide']} blocks scroll sideways" + (' (tutorial)' if TUTORIAL.match(stem) else ''))
+            if TUTORIAL.match(stem):
+                code = page.evaluate("() => [...document.querySelectorAll('pre')].map(p => p.textContent).join('\\n')")
+                for plumbing in ('test_eq(', 'test_fail(', 'show_doc(', '#| '):
+                    if plumbing in code: problems.append(f'{name}: a tutorial page shows plumbing ({plumbing!r})')
                 if lay['screens'] > 10.5: problems.append(f"{name}: a tutorial page of {lay['screens']:.1f} screens (at most 10)")
                 if lay['figure'] is None or lay['figure'] > 2: problems.append(f'{name}: the first figure starts at screen {fig_at} (within 2)')
                 if lay['wide']: problems.append(f"{name}: {lay['wide']} code blocks or equations scroll sideways")
+        # the sidebar: the learner's path first, under the caption "Tutorial"
+        page.goto(base + 'index.html', wait_until='networkidle')
+        captions = page.evaluate("() => [...document.querySelectorAll('.bd-sidebar p.caption, nav p.caption')].map(c => c.textContent.trim())")
+        if captions[:3] != ['Tutorial', 'Reference', 'Engineering']: problems.append(f'sidebar captions {captions}: want Tutorial, Reference, Engineering')
         # search works offline
         page.goto(base + 'search.html?q=attention', wait_until='networkidle')
         page.wait_for_selector('#search-results li, ul.search li', timeout=10000)

@@ -231,11 +231,17 @@ def build(check_warnings=False):
     (BOOK/'api.md').write_text(api_page(pages))
     notes = (ROOT/'bench'/'NOTES.md').read_text()   # the engineering notes the chapters cite, as a page of their own
     (BOOK/'bench_notes.md').write_text(notes.replace('# Performance notes', '# Engineering notes (bench/NOTES.md)', 1))
-    chapters = [p.stem for p in nbs if p.stem != 'index'] + ['bench_notes', 'api']
-    def entry(stem):   # numbered chapters keep their number in the sidebar, so "chapter 03" in the text can be found
-        if not re.match(r'\d\d_', stem): return f'- file: {stem}\n'
-        return f'- file: {stem}\n  title: {json.dumps(f"{stem[:2]} · {titles[stem]}", ensure_ascii=False)}\n'
-    (BOOK/'_toc.yml').write_text('format: jb-book\nroot: index\nchapters:\n' + ''.join(entry(c) for c in chapters))
+    stems = [p.stem for p in nbs if p.stem != 'index']
+    tutorial = [s for s in stems if re.match(r't\d_', s)]                  # the learner's path, in order
+    engineering = [s for s in stems if re.match(r'03[a-z]_', s)] + ['bench_notes', 'contributing']
+    reference = [s for s in stems if s not in tutorial + engineering] + ['api']
+    def entry(stem):   # numbered pages keep their number in the sidebar, so "chapter 3" or "reference 03" can be found
+        m = re.match(r't(\d)_|(\d\d\w?)_', stem)
+        if not m: return f'  - file: {stem}\n'
+        return f'  - file: {stem}\n    title: {json.dumps(f"{m.group(1) or m.group(2)} · {titles[stem]}", ensure_ascii=False)}\n'
+    part = lambda caption, files: f'- caption: {caption}\n  chapters:\n' + ''.join(entry(f) for f in files)
+    (BOOK/'_toc.yml').write_text('format: jb-book\nroot: index\nparts:\n' + part('Tutorial', tutorial)
+                                 + part('Reference', reference) + part('Engineering', engineering))
     (BOOK/'_config.yml').write_text(CONFIG)
     shutil.rmtree(OUT, ignore_errors=True)
     jb = Path(sys.executable).parent/'jupyter-book'

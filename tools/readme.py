@@ -13,7 +13,8 @@ def directives(src):
 
 def relink(md):
     "Links and images relative to nbs/ (chapters, images/) point into nbs/ from the README at the root."
-    return re.sub(r'\]\((?!https?:|#|/)([^)\s]+)\)', lambda m: f'](nbs/{m.group(1)})', md)
+    md = md.replace('](bench_notes.md)', '](bench/NOTES.md)')   # the site's page of the engineering notes
+    return re.sub(r'\]\((?!https?:|#|/|bench/)([^)\s]+)\)', lambda m: f'](nbs/{m.group(1)})', md)
 
 def render(nb_path=ROOT/'nbs'/'index.ipynb'):
     nb = json.loads(Path(nb_path).read_text())

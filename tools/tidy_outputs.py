@@ -19,6 +19,18 @@ def tidy_text(t: str) -> str:
     return t.replace(HOME + '/', '~/').replace(HOME, '~')
 
 
+def light_png(b64) -> str:
+    "A stored PNG over 60 kB as 256 colours (the notebooks stay light); palette PNGs and small ones as they are."
+    import base64, io
+    from PIL import Image
+    raw = base64.b64decode(''.join(b64))
+    if len(raw) < 60_000: return b64
+    im = Image.open(io.BytesIO(raw))
+    if im.mode == 'P': return b64
+    out = io.BytesIO(); im.convert('RGB').quantize(256).save(out, format='PNG', optimize=True)
+    return base64.b64encode(out.getvalue()).decode() + '\n'
+
+
 def tidy_outputs(outputs: list) -> list:
     out = []
     for o in outputs:
@@ -29,6 +41,7 @@ def tidy_outputs(outputs: list) -> list:
                 out[-1]['text'] = out[-1]['text'] + text; continue
             o['text'] = text
         elif 'data' in o:
+            if 'image/png' in o['data']: o['data'] = dict(o['data'], **{'image/png': light_png(o['data']['image/png'])})
             o['data'] = {k: (tidy_text(''.join(v)) if k.startswith('text/') and not k.endswith('html') else v) for k, v in o['data'].items()}
         out.append(o)
     for o in out:   # nbformat's usual layout: lists of lines
