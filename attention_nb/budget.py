@@ -12,19 +12,17 @@ from .model import AttentionCNN
 from .train import autocast
 
 # %% auto #0
-__all__ = ['MAX_EPOCHS', 'measure_speed', 'test_reserve', 'size_cost', 'epochs_worth', 'plan_epochs']
+__all__ = ['MAX_EPOCHS', 'measure_speed', 'test_reserve', 'plan_epochs', 'epochs_left']
 
 # %% ../nbs/03c_budget.ipynb #1102d403
-MAX_EPOCHS = 40     # the most epochs (of full-size training) a time budget plans
+MAX_EPOCHS = 40     # the most epochs a time budget plans
 
 def measure_speed(model:AttentionCNN, splits:Splits, batch_size:int=32, precision:str='fp32', device='cpu',
-                  steps:int=16, warmup:int=5,
-                  size:int|None=None,   # Train on images of this side (progressive resizing); None: as stored
-                 ) -> tuple[float, float]:
+                  steps:int=16, warmup:int=5) -> tuple[float, float]:
     "Training and evaluation images/s of `model` on `splits`, measured on a copy (the model itself is not changed)."
     m = copy.deepcopy(model).to(device).train()
     opt = torch.optim.AdamW(m.parameters(), lr=1e-6)
-    x, y = next(iter(Loader(splits.train, batch_size, augment=True, mean=splits.mean, std=splits.std, device=device, size=size)))
+    x, y = next(iter(Loader(splits.train, batch_size, augment=True, mean=splits.mean, std=splits.std, device=device)))
     def step():
         with autocast(device, precision): loss = F.cross_entropy(m(x).logits.float(), y)
         opt.zero_grad(); loss.backward(); opt.step()
@@ -41,27 +39,22 @@ def test_reserve(n_test:int) -> float:
     "Seconds kept back for testing the best checkpoint and writing its figures."
     return 10. + n_test / 200
 
-def size_cost(img_size:int, small:int, img_s:float, small_img_s:float):
-    "Cost of an image of side s relative to `img_size`: t(s) = a + b·s² through two speeds."
-    t1, t0 = 1 / img_s, 1 / small_img_s
-    b = max(0., (t1 - t0) / (img_size ** 2 - small ** 2)); a = t1 - b * img_size ** 2
-    return lambda s: (a + b * s * s) / t1
-
-def epochs_worth(cost, n:int) -> float:
-    "Full-size epochs' worth of training in a run of `n` epochs whose epoch e costs `cost(e, n)`."
-    return sum(cost(e, n) for e in range(n))
-
 def plan_epochs(budget_s:float,                  # Seconds left for training and testing
                 n_train:float, n_val:float, n_test:float,  # Images per process in each split
-                train_img_s:float, eval_img_s:float,       # Measured speeds (`measure_speed`) at full size
+                train_img_s:float, eval_img_s:float,       # Measured speeds (`measure_speed`)
                 tta:bool=False,
-                max_epochs:float=MAX_EPOCHS,     # The most full-size epochs' worth of training
-                cost=lambda epoch, epochs: 1.,   # Training cost of `epoch` of `epochs` relative to a full-size epoch
+                max_epochs:int=MAX_EPOCHS,
                ) -> tuple[int, float]:
-    "The number of epochs that fit `budget_s` (at least 1) and the predicted mean seconds per epoch."
+    "The number of epochs that fit `budget_s` (at least 1) and the predicted seconds per epoch."
     k = 2 if tta else 1
-    train_s, other_s = n_train / train_img_s, k * n_val / eval_img_s + 1.
+    epoch_s = n_train / train_img_s + k * n_val / eval_img_s + 1.
     left = 0.97 * (budget_s - test_reserve(n_test) - k * n_test / eval_img_s)
-    n = 1
-    while (w := epochs_worth(cost, n + 1)) <= max_epochs + 1e-9 and w * train_s + (n + 1) * other_s <= left: n += 1
-    return n, (epochs_worth(cost, n) * train_s + n * other_s) / n
+    return max(1, min(max_epochs, int(left // epoch_s))), epoch_s
+
+def epochs_left(seconds_left:float,   # Until the deadline (which already keeps the test's reserve back)
+                epoch_s:float,        # Measured mean seconds of an epoch so far
+                done:int,             # Epochs done
+                max_epochs:int=MAX_EPOCHS) -> int:
+    "The run's new total of epochs: those done and those that fit `seconds_left` (with a 3 % margin)."
+    return max(done, min(max_epochs, done + int(0.97 * seconds_left // epoch_s)))
+

@@ -15,13 +15,12 @@ from .synth import make_demo_data
 from .model import AttentionCNN
 from .checkpoint import CKPT_NAME, STATE_NAME, CheckpointError, read_checkpoint
 from .distributed import dist_info, gather, init_distributed, pick_device
-from .budget import MAX_EPOCHS, epochs_worth, measure_speed, plan_epochs, size_cost, test_reserve
-from .train import (EMA_DECAY, MIXES, PRECISIONS, TTA, TrainingDiverged, fit, pick_gate, pick_precision,
-                                progressive_size)
+from .budget import MAX_EPOCHS, epochs_left, measure_speed, plan_epochs, test_reserve
+from .train import EMA_DECAY, PRECISIONS, TTA, TrainingDiverged, fit, pick_gate, pick_precision
 
 # %% auto #0
-__all__ = ['RESUMED_FLAGS', 'str2bool', 'OneLineParser', 'check_writable', 'share', 'positive', 'train_parser', 'run_training',
-           'one_line_warnings', 'main', 'cached_run']
+__all__ = ['REMOVED_FLAGS', 'MOVED', 'RESUMED_FLAGS', 'str2bool', 'OneLineParser', 'check_writable', 'positive', 'train_parser',
+           'run_training', 'one_line_warnings', 'main', 'cached_run']
 
 # %% ../nbs/03d_cli.ipynb #56815d6b
 def str2bool(s) -> bool:
@@ -31,8 +30,14 @@ def str2bool(s) -> bool:
     if v in ('false', 'no', 'n', '0', 'off', 'f'): return False
     raise argparse.ArgumentTypeError(f"{s!r} is not a boolean: use true or false")
 
+# options that measured no gain: experiments in bench/ now, named here so that runs and users get one clear line
+REMOVED_FLAGS = {'mix': 'none', 'crop_scale': 1., 'min_size': 0}   # flag: the value that means "off"
+MOVED = "it measured no gain (bench/NOTES.md 9c, 9g, 9h) and is an experiment in bench/recipe_options.py now"
+
 class OneLineParser(argparse.ArgumentParser):
     def error(self, message):   # one line instead of argparse's usage block
+        gone = [f for f in REMOVED_FLAGS if f'--{f}' in message] if 'unrecognized' in message else []
+        if gone: message = f"--{gone[0]} was removed from the command line: {MOVED}"
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} -h)\n")
 
 def check_writable(folder:Path, flag:str):
@@ -42,12 +47,6 @@ def check_writable(folder:Path, flag:str):
         probe = folder/f'.write_test.{os.getpid()}'; probe.write_bytes(b''); probe.unlink()
     except OSError as e:
         raise ValueError(f"{flag} {folder}: cannot write there ({e.strerror}); choose a writable folder") from None
-
-def share(s) -> float:
-    "argparse type: a number in (0, 1]."
-    v = float(s)
-    if not 0 < v <= 1: raise argparse.ArgumentTypeError(f"{s}: use a share in (0, 1], e.g. 0.35")
-    return v
 
 def positive(kind):
     "An argparse `type` that reads `kind` (int or float) and refuses zero and negative numbers."
@@ -69,7 +68,7 @@ def train_parser(prog='attention_nb_train') -> argparse.ArgumentParser:
     a('--img_size', type=positive(int), default=64, help='images are resized to img_size × img_size pixels (at least 32)')
     a('--img_depth', type=int, choices=(1, 3), default=3, help='channels: 3 for RGB, 1 for grayscale')
     a('--epoch', type=positive(int), default=None, help=f'number of epochs (default: as many as fit --time_budget, at most {MAX_EPOCHS})')
-    a('--time_budget', type=positive(float), default=20., help='minutes for the whole run when --epoch is not given: the epochs are planned from the speed of the first steps, and training ends early rather than overrun')
+    a('--time_budget', type=positive(float), default=20., help='minutes for the whole run when --epoch is not given: the epochs are planned from the speed of the first steps, re-planned from the first epochs, and training ends early rather than overrun')
     a('--batch_size', type=positive(int), default=32, help='images per training step and process (under torchrun the global batch is batch_size × processes)')
     a('--learning_rate', type=positive(float), default=3e-3, help='peak learning rate of the one-cycle schedule (AdamW)')
     a('--dropout_rate', type=float, default=0.2, help='dropout before the last linear layer')
@@ -84,11 +83,8 @@ def train_parser(prog='attention_nb_train') -> argparse.ArgumentParser:
     a('--width', type=positive(int), default=32, help="channels of the fast backbone's first stage; the next three have 2, 4 and 8 times as many")
     a('--val_fraction', type=float, default=0.1, help='share of train held out to choose the best epoch (test never chooses)')
     a('--seed', type=int, default=0, help='seed of weights, validation split, shuffling and augmentation')
-    a('--augment', type=str2bool, default=True, metavar='{true,false}', help='random flips and shifts (or crops) of training images')
-    a('--crop_scale', type=share, default=1., help='with --augment: random-resized crops that keep at least this share of the image area, instead of shifts; 1: shifts')
-    a('--min_size', type=int, default=0, help='progressive resizing: the first epochs train on smaller images, growing from min_size px to img_size; 0: off')
+    a('--augment', type=str2bool, default=True, metavar='{true,false}', help='random flips and shifts of training images')
     a('--ema', type=float, default=EMA_DECAY, help='decay per step of the moving average of the weights that validation scores and the checkpoint keeps; 0: plain weights')
-    a('--mix', default='none', choices=MIXES, help="batch mixing of training images (torchvision's MixUp / CutMix; both: one of the two per batch)")
     a('--tta', type=str2bool, default=TTA, metavar='{true,false}', help='flip test-time augmentation: score each validation and test image and its mirror image')
     a('--precision', default='auto', choices=PRECISIONS, help='bf16: bfloat16 autocast in training steps (about 1.8x faster on CPUs with AVX-512 BF16 or AMX); fp16: float16 with a gradient scaler (CUDA); auto: bf16 where the hardware has it, else fp16 on CUDA, else fp32')
     a('--resume', action='store_true', help=f'continue the interrupted run in --model_save_path ({STATE_NAME}) with its own settings')
@@ -96,7 +92,7 @@ def train_parser(prog='attention_nb_train') -> argparse.ArgumentParser:
 
 # %% ../nbs/03d_cli.ipynb #55ad855c
 RESUMED_FLAGS = ('data_folder', 'demo', 'img_size', 'img_depth', 'epoch', 'batch_size', 'learning_rate', 'dropout_rate',
-                 'shuffle', 'attention', 'gate', 'backbone', 'width', 'val_fraction', 'seed', 'augment', 'precision', 'ema', 'tta', 'mix', 'crop_scale', 'min_size',
+                 'shuffle', 'attention', 'gate', 'backbone', 'width', 'val_fraction', 'seed', 'augment', 'precision', 'ema', 'tta',
                  'time_budget', 'planned')
 
 def run_training(args:argparse.Namespace, log=print) -> dict:
@@ -110,6 +106,8 @@ def run_training(args:argparse.Namespace, log=print) -> dict:
     if args.resume:
         st = read_checkpoint(out/STATE_NAME, 'resumable state')
         saved = st['run_args']
+        moved = [f"--{k} {saved[k]}" for k, off in REMOVED_FLAGS.items() if saved.get(k, off) != off]
+        if moved: raise ValueError(f"{out/STATE_NAME}: this run used {', '.join(moved)}, which {MOVED}; resume it there or start a new run")
         for k in RESUMED_FLAGS: setattr(args, k, saved.get(k, getattr(args, k)))
         gb = st.get('global_batch', args.batch_size)
         if gb % world: raise ValueError(f"--resume: the run's global batch of {gb} images does not split over {world} processes; use a process count that divides {gb}")
@@ -120,9 +118,6 @@ def run_training(args:argparse.Namespace, log=print) -> dict:
     if not args.demo and not args.data_folder: raise ValueError('--data_folder is required (or --demo for the built-in demo data)')
     if not 0 < args.val_fraction < 1: raise ValueError(f'--val_fraction {args.val_fraction}: use a number between 0 and 1')
     if not 0 <= args.ema < 1: raise ValueError(f'--ema {args.ema}: use a decay in [0, 1), e.g. 0.999, or 0 for none')
-    if args.min_size and args.min_size < 32: raise ValueError(f'--min_size {args.min_size}: use 32 px or more, or 0 for no progressive resizing')
-    if args.min_size and (args.attention == 'dense' or args.backbone == 'original'):
-        raise ValueError(f"--min_size {args.min_size}: {'dense attention' if args.attention == 'dense' else 'the original backbone'} has weights tied to the image size; use --min_size 0")
     if out.exists() and not out.is_dir(): raise ValueError(f'--model_save_path {out}: is a file; give a folder for the run')
     if rank: dist.barrier()     # rank 0 writes the demo data and the decode cache; the others then read them
     data = make_demo_data(img_size=max(64, args.img_size), seed=0) if args.demo else Path(args.data_folder).expanduser()
@@ -146,24 +141,25 @@ def run_training(args:argparse.Namespace, log=print) -> dict:
     if args.epoch is None:   # plan the epochs from the time budget
         speed = os.environ.get('ATTENTION_NB_SPEED')   # "train,eval" img/s: plan without timing this machine (tests)
         train_s, eval_s = (map(float, speed.split(','))) if speed else measure_speed(model, splits, args.batch_size, args.precision, device)
-        cost, small = (lambda e, n: 1.), ''
-        if 0 < args.min_size < args.img_size:   # progressive resizing: early epochs are cheaper; time the smallest size too
-            small_s = measure_speed(model, splits, args.batch_size, args.precision, device, size=args.min_size)[0]
-            rel = size_cost(args.img_size, args.min_size, train_s, small_s)
-            cost = lambda e, n: rel(progressive_size(e, n, args.img_size, args.min_size))
-            small = f", {small_s * world:.0f} img/s at {args.min_size} px"
         budget = args.time_budget * 60 - (time.monotonic() - t_start)
         epochs, epoch_s = plan_epochs(budget, len(splits.train) / world, len(splits.valid) / world,
-                                      len(splits.test) / world, train_s, eval_s, args.tta, cost=cost)
+                                      len(splits.test) / world, train_s, eval_s, args.tta)
         args.epoch, args.planned = min(gather(epochs)), True
-        capped = epochs_worth(cost, args.epoch + 1) > MAX_EPOCHS
         log(f"time budget {args.time_budget:g} min: {args.epoch} epochs of about {epoch_s:.0f} s "
-            f"(training {train_s * world:.0f} img/s measured{small}{f'; at most {MAX_EPOCHS} full-size epochs' if capped else ''}); --epoch N sets them")
+            f"(training {train_s * world:.0f} img/s measured{f'; at most {MAX_EPOCHS}' if args.epoch == MAX_EPOCHS else ''}); --epoch N sets them")
     deadline = t_start + args.time_budget * 60 - test_reserve(len(splits.test)) if args.planned else None
-    return fit(model, splits, out, args.epoch, args.batch_size, args.learning_rate, shuffle=args.shuffle,
-               augment=args.augment, seed=args.seed, device=device, resume=args.resume, log=log, precision=args.precision,
-               ema=args.ema, tta=args.tta, deadline=deadline, mix=args.mix, crop_scale=args.crop_scale, min_size=args.min_size,
-               run_args={k: getattr(args, k) for k in RESUMED_FLAGS})
+    replan = None   # from the measured epochs, while the schedule warms up; an injected speed (tests) keeps its plan
+    if args.planned and not os.environ.get('ATTENTION_NB_SPEED'):
+        replan = lambda done, epoch_s: epochs_left(deadline - time.monotonic(), epoch_s, done)
+    r = fit(model, splits, out, args.epoch, args.batch_size, args.learning_rate, shuffle=args.shuffle,
+            augment=args.augment, seed=args.seed, device=device, resume=args.resume, log=log, precision=args.precision,
+            ema=args.ema, tta=args.tta, deadline=deadline, replan=replan,
+            run_args={k: getattr(args, k) for k in RESUMED_FLAGS})
+    if args.planned and not r['stopped']:
+        used = time.monotonic() - t_start
+        log(f"time budget {args.time_budget:g} min: used {used / 60:.1f} min ({used / 60 / args.time_budget:.0%}); "
+            f"planned {args.epoch} epochs, trained {len(r['history'])}")
+    return r
 
 # %% ../nbs/03d_cli.ipynb #a589301f
 @contextlib.contextmanager
@@ -210,14 +206,15 @@ def cached_run(data_folder=None,    # A data folder; None trains on the demo dat
     args.gate = pick_gate(args.gate, args.attention)
     want = {k: getattr(args, k) for k in RESUMED_FLAGS if k not in ('planned', 'time_budget')}
     defaults = {k: flag_defaults.get(k) for k in RESUMED_FLAGS}   # runs saved before a flag existed used its default:
-    defaults.update(precision='fp32', ema=0., tta=False, planned=False, crop_scale=1., min_size=0, width=32)   # fp32, no average, no TTA, shifts, full size, width 32
+    defaults.update(precision='fp32', ema=0., tta=False, planned=False, width=32)   # fp32, no average, no TTA, width 32
     if state.exists():
         try:
             st = read_checkpoint(state, 'resumable state')
             saved = {**defaults, **st.get('run_args', {})}
             if args.epoch is None:   # a run planned from the same time budget matches
                 want.update(epoch=saved['epoch'] if saved['planned'] else None, time_budget=args.time_budget)
-            if st.get('finished') and all(saved.get(k) == v for k, v in want.items()) and (Path(out_dir)/'test_metrics.json').exists(): return Path(out_dir)
+            plain = all(saved.get(k, off) == off for k, off in REMOVED_FLAGS.items())   # not a bench experiment
+            if plain and st.get('finished') and all(saved.get(k) == v for k, v in want.items()) and (Path(out_dir)/'test_metrics.json').exists(): return Path(out_dir)
         except CheckpointError: pass
     run_training(args, log=log)
     return Path(out_dir)

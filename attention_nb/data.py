@@ -4,14 +4,14 @@
 
 # %% ../nbs/00_data.ipynb #c9ef276c
 from __future__ import annotations
-import hashlib, json, math, os, shutil, warnings
+import hashlib, os, warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image, ImageDraw
+from PIL import Image
 from torchvision.transforms.v2 import functional as TF
 from tqdm.auto import tqdm
 
@@ -279,8 +279,7 @@ class Loader:
     def __init__(self, ds:ImageSet,
                  batch_size:int=32,     # Images per batch (per process when sharded)
                  shuffle:bool=False,    # Reshuffle every epoch?
-                 augment:bool=False,    # Random flips, and shifts or crops?
-                 crop_scale:float=1.,   # Augment with random-resized crops keeping at least this share of the area; 1: shifts
+                 augment=False,         # Random flips and shifts? Or a function (x, generator) -> x of a normalised batch
                  size:int|None=None,    # Side of the batches' images; None: as stored (training may change it per epoch)
                  mean=None, std=None,   # Per-channel statistics; default: 0.5
                  seed:int=0,            # Seed of shuffling and augmentation
@@ -289,7 +288,7 @@ class Loader:
                  device='cpu'):         # Where batches go (on CUDA through pinned memory)
         self.ds, self.bs, self.shuffle, self.augment, self.drop_last = ds, batch_size, shuffle, augment, drop_last
         self.seed, self.rank, self.world, self.epoch, self.device = seed, rank, world, 0, torch.device(device)
-        self.crop_scale, self.size = crop_scale, size
+        self.size = size
         c = ds.x.shape[1]
         self.mean = torch.tensor(mean if mean is not None else [0.5] * c).view(1, c, 1, 1).to(self.device)
         self.std = torch.tensor(std if std is not None else [0.5] * c).view(1, c, 1, 1).to(self.device)
@@ -300,21 +299,13 @@ class Loader:
         "Make the next pass epoch `epoch`: its order and augmentation depend only on (seed, epoch, rank)."
         self.epoch = epoch
     def _augment(self, x, g):
+        "Random horizontal flips and shifts of up to 1/8 of the side (reflection-padded), or `augment`(x, g) if it is a function."
+        if callable(self.augment): return self.augment(x, g)
         n, _, h, w = x.shape; p = max(1, h // 8)
         x = torch.where((torch.rand(n, generator=g) < 0.5).view(n, 1, 1, 1).to(x.device), x.flip(-1), x)
-        if self.crop_scale < 1: return self._crops(x, g)
         xp = torch.nn.functional.pad(x, (p, p, p, p), mode='reflect')
         dy, dx = torch.randint(0, 2 * p + 1, (2, n), generator=g).tolist()
         return torch.stack([xp[i, :, dy[i]:dy[i] + h, dx[i]:dx[i] + w] for i in range(n)])
-    def _crops(self, x, g):
-        "Random-resized crops: each keeps a share in [crop_scale, 1] of the area, aspect ratio in [3/4, 4/3], resized to `size`."
-        n, _, h, w = x.shape; s = self.size or h
-        area = torch.empty(n).uniform_(self.crop_scale, 1, generator=g) * h * w
-        ratio = torch.empty(n).uniform_(math.log(3 / 4), math.log(4 / 3), generator=g).exp()
-        cw, ch = (area * ratio).sqrt().round().clamp(1, w).int(), (area / ratio).sqrt().round().clamp(1, h).int()
-        top, left = (torch.rand(n, generator=g) * (h - ch + 1)).int(), (torch.rand(n, generator=g) * (w - cw + 1)).int()
-        return torch.stack([TF.resized_crop(x[i], top[i].item(), left[i].item(), ch[i].item(), cw[i].item(), [s, s], antialias=True)
-                            for i in range(n)])
     def normalize(self, x:torch.Tensor) -> torch.Tensor:
         "uint8 images (N, C, H, W) to normalised float32 (`normalize` with this loader's statistics)."
         return normalize(x, self.mean, self.std)

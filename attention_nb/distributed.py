@@ -4,14 +4,16 @@
 
 # %% ../nbs/03b_distributed.ipynb #c88cf25c
 from __future__ import annotations
-import os, sys
+import os, signal, sys
+from pathlib import Path
 import torch
 import torch.distributed as dist
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel as DDP
 
 # %% auto #0
-__all__ = ['pick_device', 'dist_info', 'agree', 'gather', 'unwrap', 'launched_by_torchrun', 'init_distributed', 'sync_buffers']
+__all__ = ['PRECISIONS', 'pick_device', 'cpu_has_bf16', 'pick_precision', 'autocast', 'GracefulStop', 'dist_info', 'agree',
+           'gather', 'unwrap', 'launched_by_torchrun', 'init_distributed', 'sync_buffers']
 
 # %% ../nbs/03b_distributed.ipynb #3b6a4010
 def pick_device(name:str='auto') -> torch.device:
@@ -22,6 +24,46 @@ def pick_device(name:str='auto') -> torch.device:
     if torch.cuda.is_available(): return torch.device('cuda')
     if name in ('gpu', 'cuda'): print('notice: --device gpu, but no CUDA GPU is available; training on the CPU', file=sys.stderr)
     return torch.device('cpu')
+
+# %% ../nbs/03b_distributed.ipynb #6e830965
+def cpu_has_bf16() -> bool:
+    "Does this CPU compute bfloat16 natively (AVX-512 BF16 or AMX)?"
+    try: flags = Path('/proc/cpuinfo').read_text()
+    except OSError: return False
+    return ' avx512_bf16' in flags or ' amx_bf16' in flags
+
+PRECISIONS = ('auto', 'fp32', 'bf16', 'fp16')
+
+def pick_precision(name:str, device) -> str:
+    "'fp32', 'bf16' or 'fp16' (CUDA only) for `name` (one of `PRECISIONS`) on `device`."
+    if name not in PRECISIONS: raise ValueError(f"--precision {name}: use one of {', '.join(PRECISIONS)}")
+    cuda = torch.device(device).type == 'cuda'
+    if name == 'fp16' and not cuda: raise ValueError('--precision fp16: float16 autocast is for CUDA GPUs; on a CPU use bf16 or fp32')
+    if name != 'auto': return name
+    if cuda: return 'bf16' if torch.cuda.is_bf16_supported() else 'fp16'
+    return 'bf16' if cpu_has_bf16() else 'fp32'
+
+def autocast(device, precision:str):
+    "The autocast context of `precision` on `device` ('fp32': a no-op)."
+    dt = {'bf16': torch.bfloat16, 'fp16': torch.float16}.get(precision)
+    return torch.autocast(torch.device(device).type, dtype=dt or torch.bfloat16, enabled=dt is not None)
+
+# %% ../nbs/03b_distributed.ipynb #65bcccc6
+class GracefulStop:
+    "Context manager: SIGINT/SIGTERM set `requested` instead of killing; a second SIGINT raises KeyboardInterrupt."
+    def __init__(self): self.requested, self._old = False, {}
+    def _handler(self, signum, frame):
+        if self.requested and signum == signal.SIGINT: raise KeyboardInterrupt
+        self.requested = True
+        print(f"\n{signal.Signals(signum).name}: stopping after this step and saving a resumable state (Ctrl-C again aborts)", file=sys.stderr)
+    def __enter__(self):
+        try:
+            for s in (signal.SIGINT, signal.SIGTERM): self._old[s] = signal.signal(s, self._handler)
+        except ValueError: pass   # not the main thread: signals cannot be caught here
+        return self
+    def __exit__(self, *exc):
+        for s, h in self._old.items(): signal.signal(s, h)
+        return False
 
 # %% ../nbs/03b_distributed.ipynb #fcb0dae2
 def dist_info() -> tuple[int, int]:

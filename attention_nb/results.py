@@ -97,7 +97,7 @@ GRID_VARIANTS = {'none': dict(attention='none'), 'spatial-sigmoid': dict(attenti
                  'ltpa': dict(attention='ltpa', gate='softmax')}                  # with the paper's softmax
 
 def grid_run(data_folder, variant:str, seed:int, epoch:int|None=15, img_size:int=64, log=lambda s: None,
-             extra:dict|None=None,   # More training flags, e.g. {'mix': 'cutmix'}; they are named in the row's variant
+             extra:dict|None=None,   # More training flags, e.g. {'width': 40}; they are named in the row's variant
             ) -> dict:
     "Train (or reuse: `cached_run`) one run of the grid; its CSV row. `epoch=None`: the time-budget plan."
     flags = dict(img_size=img_size, seed=seed, **GRID_VARIANTS[variant], **(extra or {}))

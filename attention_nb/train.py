@@ -4,7 +4,7 @@
 
 # %% ../nbs/03_train.ipynb #9e64bb5b
 from __future__ import annotations
-import csv, json, os, signal, sys, time
+import csv, json, time
 from pathlib import Path
 import torch
 import torch.nn.functional as F
@@ -19,42 +19,21 @@ from .model import AttentionCNN
 from .attention import GATES, default_gate
 from .checkpoint import (CKPT_NAME, STATE_NAME, CheckpointError, load_checkpoint, load_pretrained,
                                      pretrained_path, read_checkpoint, save_checkpoint)
-from .distributed import agree, dist_info, gather, pick_device, sync_buffers, unwrap
+from .distributed import (PRECISIONS, GracefulStop, agree, autocast, cpu_has_bf16, dist_info, gather,
+                                      pick_device, pick_precision, sync_buffers, unwrap)
 
 # %% auto #0
-__all__ = ['PRECISIONS', 'METRIC_FIELDS', 'MIXES', 'EMA_DECAY', 'TTA', 'cpu_has_bf16', 'pick_precision', 'pick_gate', 'autocast',
-           'TrainingDiverged', 'train_one_epoch', 'confusion_matrix', 'predict_proba', 'evaluate', 'GracefulStop',
-           'write_csv', 'write_metrics', 'plot_curves', 'plot_confusion', 'make_mix', 'progressive_size', 'ema_update',
-           'fit', 'test_best']
+__all__ = ['METRIC_FIELDS', 'EMA_DECAY', 'TTA', 'pick_gate', 'TrainingDiverged', 'train_one_epoch', 'confusion_matrix',
+           'predict_proba', 'evaluate', 'write_csv', 'write_metrics', 'plot_curves', 'plot_confusion', 'ema_update',
+           'stretch_schedule', 'fit', 'test_best']
 
-# %% ../nbs/03_train.ipynb #6e830965
-def cpu_has_bf16() -> bool:
-    "Does this CPU compute bfloat16 natively (AVX-512 BF16 or AMX)?"
-    try: flags = Path('/proc/cpuinfo').read_text()
-    except OSError: return False
-    return ' avx512_bf16' in flags or ' amx_bf16' in flags
-
-PRECISIONS = ('auto', 'fp32', 'bf16', 'fp16')
-
-def pick_precision(name:str, device) -> str:
-    "'fp32', 'bf16' or 'fp16' (CUDA only) for `name` (one of `PRECISIONS`) on `device`."
-    if name not in PRECISIONS: raise ValueError(f"--precision {name}: use one of {', '.join(PRECISIONS)}")
-    cuda = torch.device(device).type == 'cuda'
-    if name == 'fp16' and not cuda: raise ValueError('--precision fp16: float16 autocast is for CUDA GPUs; on a CPU use bf16 or fp32')
-    if name != 'auto': return name
-    if cuda: return 'bf16' if torch.cuda.is_bf16_supported() else 'fp16'
-    return 'bf16' if cpu_has_bf16() else 'fp32'
-
+# %% ../nbs/03_train.ipynb #4be086f2
 def pick_gate(gate:str, attention:str) -> str:
     "The gate `gate` names; 'auto' is the design's own (`default_gate`): the softmax for `spatial` and `ltpa`, else the sigmoid."
     if gate == 'auto': return default_gate(attention)
     if gate not in GATES: raise ValueError(f"--gate {gate}: use auto or one of {', '.join(GATES)}")
     return gate
 
-def autocast(device, precision:str):
-    "The autocast context of `precision` on `device` ('fp32': a no-op)."
-    dt = {'bf16': torch.bfloat16, 'fp16': torch.float16}.get(precision)
-    return torch.autocast(torch.device(device).type, dtype=dt or torch.bfloat16, enabled=dt is not None)
 
 # %% ../nbs/03_train.ipynb #8a998a39
 class TrainingDiverged(RuntimeError):
@@ -137,23 +116,6 @@ def evaluate(model, loader:Loader, device='cpu', num_classes:int|None=None,
     return dict(loss=F.nll_loss(p.clamp_min(1e-12).log(), y).item(), acc=(pred == y).float().mean().item(), preds=pred,
                 probs=p, targets=y, confusion=cm, per_class=(cm.diag() / cm.sum(1).clamp(min=1)).tolist())
 
-# %% ../nbs/03_train.ipynb #65bcccc6
-class GracefulStop:
-    "Context manager: SIGINT/SIGTERM set `requested` instead of killing; a second SIGINT raises KeyboardInterrupt."
-    def __init__(self): self.requested, self._old = False, {}
-    def _handler(self, signum, frame):
-        if self.requested and signum == signal.SIGINT: raise KeyboardInterrupt
-        self.requested = True
-        print(f"\n{signal.Signals(signum).name}: stopping after this step and saving a resumable state (Ctrl-C again aborts)", file=sys.stderr)
-    def __enter__(self):
-        try:
-            for s in (signal.SIGINT, signal.SIGTERM): self._old[s] = signal.signal(s, self._handler)
-        except ValueError: pass   # not the main thread: signals cannot be caught here
-        return self
-    def __exit__(self, *exc):
-        for s, h in self._old.items(): signal.signal(s, h)
-        return False
-
 # %% ../nbs/03_train.ipynb #a82fab0d
 METRIC_FIELDS = ['epoch', 'lr', 'train_loss', 'train_acc', 'val_loss', 'val_acc', 'best', 'seconds', 'img_per_s']
 
@@ -198,36 +160,11 @@ def plot_confusion(cm:torch.Tensor, classes:list, path=None, title:str='test con
             ax.text(j, i, int(cm[i, j]), ha='center', va='center', color='white' if cm[i, j] > cm.max() / 2 else 'black', fontsize=12)
     return _save_fig(fig, path)
 
-# %% ../nbs/03_train.ipynb #a252b5e0
-MIXES = ('none', 'mixup', 'cutmix', 'both')
-
-def make_mix(name:str, num_classes:int):
-    "torchvision's batch mixing by name (`MIXES`), a callable (x, y) -> (x, soft targets); None for 'none'."
-    from torchvision.transforms import v2
-    if name not in MIXES: raise ValueError(f"--mix {name}: use one of {', '.join(MIXES)}")
-    if name == 'none': return None
-    mixup, cutmix = v2.MixUp(num_classes=num_classes), v2.CutMix(num_classes=num_classes)
-    return dict(mixup=mixup, cutmix=cutmix, both=v2.RandomChoice([mixup, cutmix]))[name]
-
-# %% ../nbs/03_train.ipynb #1aff8066
-def progressive_size(epoch:int,        # 0-based epoch
-                     epochs:int,       # Epochs of the run
-                     img_size:int,     # Side of the images: the last epochs use it
-                     min_size:int=0,   # Side in the first epoch; 0: off
-                     ramp:float=0.75,  # Share of the epochs over which the side grows
-                     step:int=8) -> int:
-    "Side of the training images in `epoch`: from `min_size` up to `img_size`."
-    end = ramp * epochs
-    if not min_size or min_size >= img_size or epoch >= end: return img_size
-    s = min_size + (img_size - min_size) * epoch / end   # grows linearly,
-    return max(min_size, int(s) // step * step)          # down to a multiple of step
-
 # %% ../nbs/03_train.ipynb #27bdfbfe
-def _run_loaders(splits:Splits, batch_size:int, shuffle:bool, augment:bool, seed:int, rank:int=0, world:int=1, device='cpu',
-                 crop_scale:float=1.):
+def _run_loaders(splits:Splits, batch_size:int, shuffle:bool, augment, seed:int, rank:int=0, world:int=1, device='cpu'):
     kw = dict(mean=splits.mean, std=splits.std, device=device)
     train = Loader(splits.train, batch_size, shuffle=shuffle, augment=augment, seed=seed, rank=rank, world=world,
-                   drop_last=len(splits.train) > batch_size * world, crop_scale=crop_scale, **kw)
+                   drop_last=len(splits.train) > batch_size * world, **kw)
     return train, Loader(splits.valid, 256, **kw), Loader(splits.test, 256, **kw)
 
 def ema_update(decay:float):
@@ -263,7 +200,7 @@ def _restore(out:Path, model, opt, sched, averaged, batch_size:int, seed:int) ->
     rngs = st.get('torch_rngs') or [st['torch_rng']]
     if len(rngs) == world: torch.set_rng_state(rngs[rank])
     else: torch.manual_seed(seed * 1009 + st['epoch'] * world + rank)   # another process count: fresh dropout streams
-    return dict(history=st['history'], best=st['best'], epoch=st['epoch'], step=st['step'],
+    return dict(history=st['history'], best=st['best'], epoch=st['epoch'], step=st['step'], epochs=st['epochs'],
                 sums=st['sums'] if rank == 0 else None)   # the epoch's sums so far are added once, by rank 0
 
 def _save_state(out:Path, model, opt, sched, averaged, meta:dict, h:dict, epoch:int, step:int, sums, epochs:int,
@@ -291,6 +228,23 @@ def _validate(chosen, val_dl, device, tta:bool, r:dict, opt, epoch:int, t0:float
         if dist_info()[0] == 0: save_checkpoint(out/CKPT_NAME, chosen, **meta, epoch=epoch + 1, val_acc=v['acc'], tta=tta)
     return row
 
+def stretch_schedule(sched:torch.optim.lr_scheduler.OneCycleLR, total_steps:int):
+    "Give a one-cycle schedule a new length in place: the warm-up as it was, the annealing down to the new last step."
+    warm = sched._schedule_phases[0]
+    if warm['end_step'] >= total_steps - 1: warm['end_step'] = float(0.25 * total_steps) - 1   # much shorter: a shorter warm-up
+    sched.total_steps = total_steps
+    sched._schedule_phases[1]['end_step'] = total_steps - 1
+
+def _replan(replan, h:dict, epoch:int, epochs:int, sched, steps:int, device, log) -> int:
+    "While the one-cycle schedule warms up, the epochs that fit the budget at the epochs' measured mean duration."
+    if replan is None or epoch + 1 > sched._schedule_phases[0]['end_step'] / steps: return epochs
+    mean_s = sum(r['seconds'] for r in h['history']) / len(h['history'])
+    new = min(gather(max(epoch + 1, replan(epoch + 1, mean_s))))   # every process the same
+    if new != epochs:
+        log(f"time budget: epochs take {mean_s:.1f} s, so the run is re-planned from {epochs} to {new} epochs")
+        stretch_schedule(sched, new * steps)
+    return new
+
 EMA_DECAY = 0.999   # `fit`'s and --ema's default
 TTA = False         # `fit`'s and --tta's default
 
@@ -312,62 +266,66 @@ def fit(model:AttentionCNN, splits:Splits,
         ema:float=EMA_DECAY,       # Decay per step of a moving average of the weights; 0: none (see below)
         tta:bool=TTA,              # Flip test-time augmentation in validation and test
         deadline:float|None=None,  # `time.monotonic()` by which training must end (a time budget); None: no limit
-        mix:str='none',            # Batch mixing: 'none', 'mixup', 'cutmix' or 'both' (one of the two per batch)
-        crop_scale:float=1.,       # Augment with random-resized crops keeping at least this share of the area; 1: shifts
-        min_size:int=0,            # Progressive resizing: the first epochs train on images from this side up (`progressive_size`)
+        replan=None,               # (epochs done, mean epoch seconds) -> epochs that fit the budget; None: keep `epochs`
+        hooks:dict|None=None,      # Experiments: 'augment', 'batch' and 'epoch' functions (see above)
        ) -> dict:
     "Train with validation-based model selection; evaluate the best checkpoint on the test split once at the end."
     rank, world = dist_info()
-    out, device = Path(out_dir).expanduser(), torch.device(device)
+    out, device, hooks = Path(out_dir).expanduser(), torch.device(device), hooks or {}
     precision = pick_precision(precision, device)   # the command line passes it resolved; a notebook may say 'auto'
     if rank == 0: out.mkdir(parents=True, exist_ok=True)
     else: log = lambda s: None                 # one process speaks and writes
     net = _prepare(model, device, world)       # what trains: the model, or the model in DDP
-    train_dl, val_dl, _ = _run_loaders(splits, batch_size, shuffle, augment, seed, rank, world, device, crop_scale)
-    full = splits.train.x.shape[-1]
-    size = lambda e: progressive_size(e, epochs, full, min_size)   # training images' side in epoch e
+    train_dl, val_dl, _ = _run_loaders(splits, batch_size, shuffle, hooks.get('augment', augment), seed, rank, world, device)
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=epochs * len(train_dl), pct_start=0.25)
-    scaler = torch.amp.GradScaler(device.type) if precision == 'fp16' else None
     averaged = AveragedModel(model, multi_avg_fn=ema_update(ema), use_buffers=True) if ema else None
     chosen = averaged.module if averaged is not None else model   # the weights validation scores and checkpoints keep
     meta = dict(classes=splits.classes, mean=splits.mean, std=splits.std, run_args=run_args or {})
     torch.manual_seed(seed + rank)
     h = _restore(out, model, opt, sched, averaged, batch_size, seed) if resume else \
-        dict(history=[], best=dict(val_acc=-1., epoch=0), epoch=0, step=0, sums=None)
+        dict(history=[], best=dict(val_acc=-1., epoch=0), epoch=0, step=0, sums=None, epochs=epochs)
+    epochs = h['epochs']                       # a resumed run keeps its own (possibly re-planned) length
     if resume: log(f"resuming at epoch {h['epoch'] + 1}, step {h['step']} of {len(train_dl)}")
-    save_state = lambda epoch, step, sums, finished=False: _save_state(
-        out, model, opt, sched, averaged, meta, h, epoch, step, sums, epochs, batch_size, finished)
     step_kw = dict(label_smoothing=label_smoothing, progress=progress if rank == 0 else False, precision=precision,
-                   scaler=scaler, ema=averaged, mix=make_mix(mix, len(splits.classes)))
+                   scaler=torch.amp.GradScaler(device.type) if precision == 'fp16' else None, ema=averaged,
+                   mix=hooks.get('batch'))
     with GracefulStop() as gs:
-        for epoch in range(h['epoch'], epochs):
-            train_dl.set_epoch(epoch); train_dl.size = size(epoch)
+        epoch = h['epoch']
+        while epoch < epochs:
+            train_dl.set_epoch(epoch)
+            if 'epoch' in hooks: hooks['epoch'](epoch, train_dl)
             t0, first = time.perf_counter(), epoch == h['epoch']
             r = train_one_epoch(net, train_dl, opt, sched, epoch, device, h['step'] if first else 0,
                                 h['sums'] if first else None,
                                 stop=lambda step: gs.requested or bool(stop and stop(epoch, step)), **step_kw)
+            save_state = lambda e, step, sums, finished=False: _save_state(
+                out, model, opt, sched, averaged, meta, h, e, step, sums, epochs, batch_size, finished)
             if r['stopped']:
                 save_state(epoch, r['step'], r['sums'])
                 log(f"stopped at epoch {epoch + 1}, step {r['step']}: saved {out/STATE_NAME}; continue with --resume")
                 return dict(history=h['history'], best=h['best'], stopped=True)
             row = _validate(chosen, val_dl, device, tta, r, opt, epoch, t0, h, out, meta)
-            next_s = row['seconds'] * (size(epoch + 1) / size(epoch)) ** 2   # larger images next epoch: longer
-            out_of_time = agree(deadline is not None and time.monotonic() + next_s > deadline, device)
+            epochs = _replan(replan, h, epoch, epochs, sched, len(train_dl), device, log)
+            out_of_time = agree(deadline is not None and time.monotonic() + row['seconds'] > deadline, device)
             save_state(epoch + 1, 0, None, finished=epoch + 1 == epochs or out_of_time)
             if rank == 0: write_metrics(h['history'], out/'metrics.csv'); plot_curves(h['history'], out/'curves.png')
-            px = f' ({train_dl.size} px)' if train_dl.size < full else ''
-            log(f"epoch {epoch + 1}/{epochs}{px}  train loss {r['loss']:.3f} acc {r['acc']:.1%}  "
-                f"val loss {row['val_loss']:.3f} acc {row['val_acc']:.1%}  {r['img_per_s']:.0f} img/s  "
-                f"{row['seconds']:.1f} s" + ('  *best' if row['best'] else ''))
+            _log_epoch(log, epoch, epochs, r, row, train_dl.size)
             if out_of_time and epoch + 1 < epochs:
                 log(f"time budget: another epoch would end past it, so training ends after epoch {epoch + 1} of {epochs}")
                 break
             if agree(gs.requested or (stop and stop(epoch, len(train_dl)) and epoch + 1 < epochs), device):
                 log(f"stopped after epoch {epoch + 1}: saved {out/STATE_NAME}; continue with --resume")
                 return dict(history=h['history'], best=h['best'], stopped=True)
+            epoch += 1
     if world > 1: dist.barrier()   # rank 0 has written the checkpoint
     return dict(history=h['history'], best=h['best'], stopped=False, test=test_best(out, splits, device, log))
+
+def _log_epoch(log, epoch:int, epochs:int, r:dict, row:dict, size:int|None):
+    px = f' ({size} px)' if size else ''   # an 'epoch' hook may train on other sizes
+    log(f"epoch {epoch + 1}/{epochs}{px}  train loss {r['loss']:.3f} acc {r['acc']:.1%}  "
+        f"val loss {row['val_loss']:.3f} acc {row['val_acc']:.1%}  {r['img_per_s']:.0f} img/s  "
+        f"{row['seconds']:.1f} s" + ('  *best' if row['best'] else ''))
 
 # %% ../nbs/03_train.ipynb #98770046
 def test_best(out_dir, splits:Splits, device='cpu', log=print) -> dict:

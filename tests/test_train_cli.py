@@ -105,14 +105,17 @@ def test_resume_keeps_the_planned_epochs(tmp_path):
     assert totals == {n} and 'test accuracy' in r.stdout, r.stdout                # the same schedule, finished
 
 
-def test_progressive_resizing_plans_from_both_sizes(tmp_path):
-    r = train('--demo', '--time_budget', '0.4', '--min_size', '32', '--crop_scale', '0.35', '--model_save_path', str(tmp_path))
+def test_recipe_experiments_run_through_fit_hooks_and_stay_out_of_the_cli(tmp_path):
+    "Mixing, crops and progressive resizing are bench experiments (fit's hooks); a run that used one is not resumed by the CLI."
+    run = tmp_path/'recipe'
+    r = subprocess.run([sys.executable, str(ROOT/'bench'/'recipe_options.py'), '--demo', '--epoch', '2', '--mix', 'cutmix',
+                        '--crop_scale', '0.5', '--min_size', '32', '--model_save_path', str(run)],
+                       capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr
-    assert re.search(r'time budget 0.4 min: \d+ epochs .*img/s measured, \d+ img/s at 32 px', r.stdout), r.stdout
-    assert re.search(r'^epoch 1/\d+ \(32 px\)', r.stdout, re.M) and 'test accuracy' in r.stdout, r.stdout
-    from attention_nb.train import load_checkpoint
-    args = load_checkpoint(tmp_path)[1]['run_args']
-    assert (args['min_size'], args['crop_scale']) == (32, 0.35)     # stored: --resume keeps them
+    assert re.search(r'^epoch 1/2 \(32 px\)', r.stdout, re.M) and 'test accuracy' in r.stdout, r.stdout
+    r = train('--resume', '--model_save_path', str(run))
+    assert r.returncode == 1 and 'this run used --mix cutmix, --crop_scale 0.5, --min_size 32' in r.stderr, r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and 'bench/recipe_options.py' in r.stderr, r.stderr
 
 
 def test_same_seed_same_metrics_and_shuffle_false(tmp_path):
@@ -132,6 +135,7 @@ def test_help_documents_every_flag():
                  '--attention', '--gate', '--val_fraction', '--seed', '--resume', '--demo'):
         assert flag in r.stdout, flag
     assert '(default: 64)' in r.stdout and '(default: models)' in r.stdout
+    for gone in ('--mix', '--min_size', '--crop_scale'): assert gone not in r.stdout, gone   # experiments: bench/
 
 
 @pytest.mark.parametrize('flags, needle', [
@@ -143,9 +147,9 @@ def test_help_documents_every_flag():
     (['--demo', '--device', 'tpu'], "invalid choice: 'tpu'"),
     (['--demo', '--attention', 'global'], "invalid choice: 'global'"),
     (['--demo', '--val_fraction', '1.5'], '--val_fraction 1.5'),
-    (['--demo', '--crop_scale', '1.5'], '1.5: use a share in (0, 1]'),
-    (['--demo', '--min_size', '16'], '--min_size 16: use 32 px or more'),
-    (['--demo', '--min_size', '32', '--attention', 'dense'], '--min_size 32: dense attention has weights tied'),
+    (['--demo', '--mix', 'cutmix'], '--mix was removed from the command line: it measured no gain'),
+    (['--demo', '--min_size', '32'], '--min_size was removed from the command line'),
+    (['--demo', '--crop_scale=0.35'], '--crop_scale was removed from the command line'),
     (['--data_folder', 'no/such/folder'], 'no/such/folder'),
     (['--resume', '--model_save_path', 'no/such/run'], 'no resumable state at no/such/run'),
 ])
