@@ -174,6 +174,14 @@ def main():
                 if lay['screens'] > 10.5: problems.append(f"{name}: a tutorial page of {lay['screens']:.1f} screens (at most 10)")
                 if lay['figure'] is None or lay['figure'] > 2: problems.append(f'{name}: the first figure starts at screen {fig_at} (within 2)')
                 if lay['wide']: problems.append(f"{name}: {lay['wide']} code blocks or equations scroll sideways")
+        # on a 390 px phone, a tutorial page's display equations fit the column (they scale; MathJax 3 cannot wrap)
+        phone = browser.new_context(viewport=dict(width=390, height=844)).new_page()
+        for name in [n for n in pages if TUTORIAL.match(n)]:
+            phone.goto(base + name, wait_until='networkidle'); phone.wait_for_timeout(300)
+            wide = phone.evaluate("""() => [...document.querySelectorAll('mjx-container[display="true"]')]
+                .filter(e => e.scrollWidth > (e.closest('div.math') || e.parentElement).clientWidth + 2).length""")
+            if wide: problems.append(f'{name}: {wide} equations wider than a 390 px phone\'s column')
+        phone.close()
         # the sidebar: the learner's path first, under the caption "Tutorial"
         page.goto(base + 'index.html', wait_until='networkidle')
         captions = page.evaluate("() => [...document.querySelectorAll('.bd-sidebar p.caption, nav p.caption')].map(c => c.textContent.trim())")
