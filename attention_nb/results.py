@@ -232,7 +232,7 @@ def knob_summary(rows:list, baseline:str='none',
 
 def knob_table(summary:dict, baseline:str='none') -> str:
     "A markdown table of `knob_summary`: one row per knob value and design."
-    lines = ['| task | design | test accuracy, % (mean ± std) | minus `none`: points (standard errors) | seeds | '
+    lines = ['| task | design | test accuracy, % (mean ± std) | minus `none`: points (in standard errors) | seeds | '
              'mask peak on the object |', '|---|---|---|---|---|---|']
     for (v, design), s in summary.items():
         se = s.get('se', float('nan'))

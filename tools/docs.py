@@ -195,17 +195,19 @@ sphinx:
     html_context: {default_mode: light}
     html_extra_path: [extra]
     html_static_path: [_static]
-    html_css_files: [phone.css]       # display equations scale down to fit a phone's width
+    html_css_files: [site.css]        # equations that fit a phone; full-width cells not covered by the contents
     mathjax_path: ../mathjax/tex-chtml.js
     nb_render_markdown_format: myst   # text/markdown outputs (result tables) as MyST, which has pipe tables
     myst_heading_anchors: 3           # `page.md#heading` links: the API page's entries
 """
 
 
-PHONE_CSS = """/* On a phone, display equations shrink to the column instead of scrolling sideways (MathJax 3 does not wrap). */
+SITE_CSS = """/* On a phone, display equations shrink to the column instead of scrolling sideways (MathJax 3 does not wrap). */
 @media (max-width: 600px) {
   mjx-container[jax="CHTML"][display="true"] { font-size: 76% !important; }
 }
+/* A page with a full-width cell (the channel scrubber) gives up the right-hand contents panel, which would cover it. */
+.bd-main:has(div.cell.tag_full-width) .bd-sidebar-secondary { display: none; }
 """
 
 
@@ -238,7 +240,7 @@ def build(check_warnings=False):
     if (ROOT/'nbs'/'results').exists(): shutil.copytree(ROOT/'nbs'/'results', BOOK/'extra'/'results')
     if (ROOT/'nbs'/'images').exists(): shutil.copytree(ROOT/'nbs'/'images', BOOK/'images')
     (BOOK/'_static').mkdir(exist_ok=True)
-    (BOOK/'_static'/'phone.css').write_text(PHONE_CSS)
+    (BOOK/'_static'/'site.css').write_text(SITE_CSS)
     (BOOK/'api.md').write_text(api_page(pages))
     notes = (ROOT/'bench'/'NOTES.md').read_text()   # the engineering notes the chapters cite, as a page of their own
     (BOOK/'bench_notes.md').write_text(notes.replace('# Performance notes', '# Engineering notes (bench/NOTES.md)', 1))
