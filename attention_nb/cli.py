@@ -95,6 +95,19 @@ RESUMED_FLAGS = ('data_folder', 'demo', 'img_size', 'img_depth', 'epoch', 'batch
                  'shuffle', 'attention', 'gate', 'backbone', 'width', 'val_fraction', 'seed', 'augment', 'precision', 'ema', 'tta',
                  'time_budget', 'planned')
 
+def _plan(args, model, splits, device, t_start:float, log) -> int:
+    "The epochs that fit the rest of `--time_budget`, from a measured (or, in tests, injected) speed; logged."
+    world = dist_info()[1]
+    speed = os.environ.get('ATTENTION_NB_SPEED')   # "train,eval" img/s: plan without timing this machine (tests)
+    train_s, eval_s = (map(float, speed.split(','))) if speed else measure_speed(model, splits, args.batch_size, args.precision, device)
+    budget = args.time_budget * 60 - (time.monotonic() - t_start)
+    epochs, epoch_s = plan_epochs(budget, len(splits.train) / world, len(splits.valid) / world,
+                                  len(splits.test) / world, train_s, eval_s, args.tta)
+    epochs = min(gather(epochs))                   # every process the same
+    log(f"time budget {args.time_budget:g} min: {epochs} epochs of about {epoch_s:.0f} s "
+        f"(training {train_s * world:.0f} img/s measured{f'; at most {MAX_EPOCHS}' if epochs == MAX_EPOCHS else ''}); --epoch N sets them")
+    return epochs
+
 def run_training(args:argparse.Namespace, log=print) -> dict:
     "Train as the command line asks (errors raise `DataError`, `CheckpointError` or `ValueError`)."
     t_start = time.monotonic()
@@ -138,15 +151,7 @@ def run_training(args:argparse.Namespace, log=print) -> dict:
         f"{sum(p.numel() for p in model.parameters()):,} parameters; {device}, "
         + (f"{world} processes × " if world > 1 else '') + f"{torch.get_num_threads()} thread{'s' * (torch.get_num_threads() > 1)}, {args.precision}")
     if rank == 0: check_writable(out, '--model_save_path')
-    if args.epoch is None:   # plan the epochs from the time budget
-        speed = os.environ.get('ATTENTION_NB_SPEED')   # "train,eval" img/s: plan without timing this machine (tests)
-        train_s, eval_s = (map(float, speed.split(','))) if speed else measure_speed(model, splits, args.batch_size, args.precision, device)
-        budget = args.time_budget * 60 - (time.monotonic() - t_start)
-        epochs, epoch_s = plan_epochs(budget, len(splits.train) / world, len(splits.valid) / world,
-                                      len(splits.test) / world, train_s, eval_s, args.tta)
-        args.epoch, args.planned = min(gather(epochs)), True
-        log(f"time budget {args.time_budget:g} min: {args.epoch} epochs of about {epoch_s:.0f} s "
-            f"(training {train_s * world:.0f} img/s measured{f'; at most {MAX_EPOCHS}' if args.epoch == MAX_EPOCHS else ''}); --epoch N sets them")
+    if args.epoch is None: args.epoch, args.planned = _plan(args, model, splits, device, t_start, log), True
     deadline = t_start + args.time_budget * 60 - test_reserve(len(splits.test)) if args.planned else None
     replan = None   # from the measured epochs, while the schedule warms up; an injected speed (tests) keeps its plan
     if args.planned and not os.environ.get('ATTENTION_NB_SPEED'):
