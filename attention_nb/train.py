@@ -139,13 +139,14 @@ def _save_fig(fig, path):
 def plot_curves(history:list, path=None):
     "Loss and accuracy per epoch, train and validation; saved to `path` if given."
     from matplotlib.figure import Figure
-    fig = Figure(figsize=(9, 3.2)); ax1, ax2 = fig.subplots(1, 2)
+    fig = Figure(figsize=(9.5, 3.4), layout='constrained'); ax1, ax2 = fig.subplots(1, 2)
     ep = [r['epoch'] for r in history]
     for split in ('train', 'val'):
         ax1.plot(ep, [r[f'{split}_loss'] for r in history], marker='.', label=split)
         ax2.plot(ep, [100 * r[f'{split}_acc'] for r in history], marker='.', label=split)
-    ax1.set(xlabel='epoch', ylabel='loss', title='loss'); ax2.set(xlabel='epoch', ylabel='accuracy (%)', title='accuracy')
-    for a in (ax1, ax2): a.grid(alpha=.3); a.legend()
+    ax1.set_ylabel('loss', fontsize=13); ax2.set_ylabel('accuracy, %', fontsize=13)
+    for a in (ax1, ax2):   # text of 11 pt or more: 11 px or more where a page shows the figure at its size
+        a.set_xlabel('epoch', fontsize=13); a.tick_params(labelsize=12); a.grid(alpha=.3); a.legend(fontsize=12)
     return _save_fig(fig, path)
 
 def plot_confusion(cm:torch.Tensor, classes:list, path=None, title:str='test confusion matrix'):
