@@ -236,7 +236,7 @@ def stretch_schedule(sched:torch.optim.lr_scheduler.OneCycleLR, total_steps:int)
     sched.total_steps = total_steps
     sched._schedule_phases[1]['end_step'] = total_steps - 1
 
-def _replan(replan, h:dict, epoch:int, epochs:int, sched, steps:int, device, log) -> int:
+def _replan(replan, h:dict, epoch:int, epochs:int, sched, steps:int, log) -> int:
     "While the one-cycle schedule warms up, the epochs that fit the budget at the epochs' measured mean duration."
     if replan is None or epoch + 1 > sched._schedule_phases[0]['end_step'] / steps: return epochs
     mean_s = sum(r['seconds'] for r in h['history']) / len(h['history'])
@@ -291,6 +291,8 @@ def fit(model:AttentionCNN, splits:Splits,
     step_kw = dict(label_smoothing=label_smoothing, progress=progress if rank == 0 else False, precision=precision,
                    scaler=torch.amp.GradScaler(device.type) if precision == 'fp16' else None, ema=averaged,
                    mix=hooks.get('batch'))
+    save_state = lambda e, step, sums, finished=False: _save_state(   # reads `epochs` when called: re-plans count
+        out, model, opt, sched, averaged, meta, h, e, step, sums, epochs, batch_size, finished)
     with GracefulStop() as gs:
         epoch = h['epoch']
         while epoch < epochs:
@@ -300,14 +302,12 @@ def fit(model:AttentionCNN, splits:Splits,
             r = train_one_epoch(net, train_dl, opt, sched, epoch, device, h['step'] if first else 0,
                                 h['sums'] if first else None,
                                 stop=lambda step: gs.requested or bool(stop and stop(epoch, step)), **step_kw)
-            save_state = lambda e, step, sums, finished=False: _save_state(
-                out, model, opt, sched, averaged, meta, h, e, step, sums, epochs, batch_size, finished)
             if r['stopped']:
                 save_state(epoch, r['step'], r['sums'])
                 log(f"stopped at epoch {epoch + 1}, step {r['step']}: saved {out/STATE_NAME}; continue with --resume")
                 return dict(history=h['history'], best=h['best'], stopped=True)
             row = _validate(chosen, val_dl, device, tta, r, opt, epoch, t0, h, out, meta)
-            epochs = _replan(replan, h, epoch, epochs, sched, len(train_dl), device, log)
+            epochs = _replan(replan, h, epoch, epochs, sched, len(train_dl), log)
             out_of_time = agree(deadline is not None and time.monotonic() + row['seconds'] > deadline, device)
             save_state(epoch + 1, 0, None, finished=epoch + 1 == epochs or out_of_time)
             if rank == 0: write_metrics(h['history'], out/'metrics.csv'); plot_curves(h['history'], out/'curves.png')

@@ -9,6 +9,8 @@ sweep continues where it stopped (a row already in the CSV is not trained again)
     .venv/bin/python bench/attention_pays.py ablation   # ltpa's parts switched off in turn, mark=odd, 5 seeds
     .venv/bin/python bench/attention_pays.py default    # default-gate candidates: mini accuracy and hard-set masks
     .venv/bin/python bench/attention_pays.py sweep --seeds 0 --designs none ltpa   # a subset
+    .venv/bin/python bench/attention_pays.py sweep --marks odd --epochs 60 --designs none spatial   # twice the schedule
+    .venv/bin/python bench/attention_pays.py sweep --marks odd --n_train 1000 --designs none spatial   # more data
 """
 import argparse, csv, fcntl, json, sys, time
 from pathlib import Path
@@ -87,20 +89,29 @@ def done(rows_path:Path, **want) -> bool:
     return any(all(str(r.get(c)) == str(v) for c, v in want.items()) for r in csv.DictReader(open(rows_path)))
 
 
-def sweep(designs, marks, seeds, log=print):
+def sweep(designs, marks, seeds, log=print, epochs=None, n_train=None):
+    """The sweep along the mark knob. With `epochs` or `n_train` (training images per class) other than the task's
+    (30, 300), the odd task along that knob instead, everything else as in the task."""
     t = PAYS_TASK
+    epochs, n_train = epochs or t['epochs'], n_train or t['n_train']
+    knob = 'epochs' if epochs != t['epochs'] else 'n_train' if n_train != t['n_train'] else 'mark'
     for seed in seeds:
         for mark in marks:
-            folder = make_demo_data(n_train=t['n_train'], n_test=t['n_test'], seed=0, oddball=dict(mark=mark))
+            folder = make_demo_data(n_train=n_train, n_test=t['n_test'], seed=0, oddball=dict(mark=mark))
             for design in designs:
-                key = dict(task='oddball', knob='mark', value=mark, attention=design, seed=seed)
+                value = dict(mark=mark, epochs=epochs, n_train=n_train)[knob]
+                key = dict(task='oddball', knob=knob, value=value, attention=design, seed=seed)
                 if done(PAYS_CSV, **key): continue
                 t0 = time.monotonic()
-                out = pays_run(design, seed, mark)
+                if knob == 'mark': out = pays_run(design, seed, mark)
+                else:
+                    name = f"oddball-{mark}-{design.replace(', ', '-').replace(' ', '_')}-seed{seed}-e{epochs}"
+                    name += f"-n{n_train}" if n_train != t['n_train'] else ''
+                    out = train_once(folder, PAYS_DESIGNS[design], seed, epochs, cache_dir()/'runs'/'pays'/name)
                 row = score_run(out, load_data(folder, 64, seed=seed, progress=False), DESIGNS[design], t0=t0)
-                row = dict(key, n_train=t['n_train'], **{k: v for k, v in row.items() if k not in ('design', 'seed')})
+                row = dict(key, n_train=n_train, **{k: v for k, v in row.items() if k not in ('design', 'seed')})
                 merge(PAYS_CSV, row, ('task', 'knob', 'value', 'attention', 'seed'))
-                log(f"{mark:5} {design:24} seed {seed}: test {row['test_acc']:.3f} (val {row['val_acc']:.3f}), "
+                log(f"{knob} {value} {design:24} seed {seed}: test {row['test_acc']:.3f} (val {row['val_acc']:.3f}), "
                     f"mask pointing {row['pointing']}, energy {row['energy']}, {row['seconds']} s")
 
 
@@ -126,10 +137,12 @@ if __name__ == '__main__':
     p.add_argument('--seeds', type=int, nargs='*', default=[0, 1, 2, 3, 4])
     p.add_argument('--designs', nargs='+', default=None)
     p.add_argument('--marks', nargs='+', default=['fixed', 'odd'])
+    p.add_argument('--epochs', type=int, default=None, help='sweep: a longer schedule on the odd task (knob "epochs")')
+    p.add_argument('--n_train', type=int, default=None, help='sweep: training images per class on the odd task (knob "n_train")')
     p.add_argument('--threads', type=int, default=None, help='torch threads (two sweeps side by side: 1 each)')
     a = p.parse_args()
     if a.threads: torch.set_num_threads(a.threads)
     log = lambda s: print(time.strftime('%H:%M:%S'), s, flush=True)
-    if a.plan == 'sweep': sweep(a.designs or ['none', 'spatial', 'cbam', 'ltpa'], a.marks, a.seeds, log)
+    if a.plan == 'sweep': sweep(a.designs or ['none', 'spatial', 'cbam', 'ltpa'], a.marks, a.seeds, log, a.epochs, a.n_train)
     elif a.plan == 'ablation': sweep(a.designs or ABLATION, ['odd'], a.seeds, log)
     else: default_candidates(a.designs or ['spatial-sigmoid-v0'], a.seeds, log)
