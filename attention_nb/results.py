@@ -230,9 +230,10 @@ def knob_summary(rows:list, baseline:str='none',
             out[v, design] = dict(x, pointing=float(np.mean(pts)) if pts else float('nan'))
     return out
 
-def knob_table(summary:dict, baseline:str='none') -> str:
+def knob_table(summary:dict, baseline:str='none',
+               knob:str='task') -> str:   # The first column's heading: what the knob's values are
     "A markdown table of `knob_summary`: one row per knob value and design."
-    lines = ['| task | design | test accuracy, % (mean ± std) | minus `none`: points (in standard errors) | seeds | '
+    lines = [f'| {knob} | design | test accuracy, % (mean ± std) | minus `none`: points (in standard errors) | seeds | '
              'mask peak on the object |', '|---|---|---|---|---|---|']
     for (v, design), s in summary.items():
         se = s.get('se', float('nan'))

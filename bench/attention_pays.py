@@ -8,6 +8,7 @@ sweep continues where it stopped (a row already in the CSV is not trained again)
     .venv/bin/python bench/attention_pays.py sweep      # none/spatial/cbam/ltpa x mark (fixed, odd) x 5 seeds
     .venv/bin/python bench/attention_pays.py ablation   # ltpa's parts switched off in turn, mark=odd, 5 seeds
     .venv/bin/python bench/attention_pays.py default    # default-gate candidates: mini accuracy and hard-set masks
+    .venv/bin/python bench/attention_pays.py cells      # pointing at the 8×8 map's own resolution (spatial's rows)
     .venv/bin/python bench/attention_pays.py sweep --seeds 0 --designs none ltpa   # a subset
     .venv/bin/python bench/attention_pays.py sweep --marks odd --epochs 60 --designs none spatial   # twice the schedule
     .venv/bin/python bench/attention_pays.py sweep --marks odd --n_train 1000 --designs none spatial   # more data
@@ -115,6 +116,35 @@ def sweep(designs, marks, seeds, log=print, epochs=None, n_train=None):
                     f"mask pointing {row['pointing']}, energy {row['energy']}, {row['seconds']} s")
 
 
+def cell_pointing(out:Path, test, obj:torch.Tensor) -> tuple[float, float]:
+    """The pointing game at the map's own resolution: the share of test images where the mask's peak cell (channel
+    mean, 8×8 at 64 px) touches the deciding object, and that share for a cell drawn at random (chance)."""
+    ex = Explainer.from_checkpoint(out, gradcam=False)
+    with torch.no_grad():
+        m = torch.cat([ex.model.explain(ex.normalize(test.x[i:i + 100]))['mask'].float().mean(1)
+                       for i in range(0, len(test.x), 100)])                      # (N, h, w)
+    cells = torch.nn.functional.adaptive_max_pool2d(obj[:, None], m.shape[-2:])[:, 0].flatten(1)   # cell touches it
+    hit = cells[torch.arange(len(m)), m.flatten(1).argmax(1)]
+    return round(hit.mean().item(), 4), round(cells.mean().item(), 4)
+
+
+def add_cells(designs, log=print):
+    "Add `cell_pointing` and `cell_chance` to the odd task's rows of `designs` that lack them (evaluation only)."
+    t = PAYS_TASK
+    for r in list(csv.DictReader(open(PAYS_CSV))):
+        if r['value'] == 'fixed' or r['attention'] not in designs or r.get('cell_pointing') not in (None, ''): continue
+        n, epochs = int(r['n_train']), int(r['epochs'])
+        name = f"oddball-odd-{r['attention'].replace(', ', '-').replace(' ', '_')}-seed{r['seed']}-e{epochs}"
+        name += f"-n{n}" if n != t['n_train'] else ''
+        folder = make_demo_data(n_train=n, n_test=t['n_test'], seed=0, oddball=dict(mark='odd'))
+        test = load_data(folder, 64, seed=int(r['seed']), progress=False).test
+        obj = torch.as_tensor(np.asarray(load_masks(test.files, 64)), dtype=torch.float32)
+        r['cell_pointing'], r['cell_chance'] = cell_pointing(cache_dir()/'runs'/'pays'/name, test, obj)
+        merge(PAYS_CSV, r, ('task', 'knob', 'value', 'attention', 'seed'))
+        log(f"{r['knob']} {r['value']} {r['attention']} seed {r['seed']}: peak cell on the object {r['cell_pointing']}"
+            f" (chance {r['cell_chance']})")
+
+
 def default_candidates(designs, seeds, log=print):
     "Mini accuracy (15 epochs, as the chapter-06 grid) and hard-set masks (seed 0, 15 epochs) of each candidate."
     mini = shared_data('intel-scenes-mini')
@@ -133,7 +163,7 @@ def default_candidates(designs, seeds, log=print):
 
 if __name__ == '__main__':
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    p.add_argument('plan', choices=('sweep', 'ablation', 'default'))
+    p.add_argument('plan', choices=('sweep', 'ablation', 'default', 'cells'))
     p.add_argument('--seeds', type=int, nargs='*', default=[0, 1, 2, 3, 4])
     p.add_argument('--designs', nargs='+', default=None)
     p.add_argument('--marks', nargs='+', default=['fixed', 'odd'])
@@ -145,4 +175,5 @@ if __name__ == '__main__':
     log = lambda s: print(time.strftime('%H:%M:%S'), s, flush=True)
     if a.plan == 'sweep': sweep(a.designs or ['none', 'spatial', 'cbam', 'ltpa'], a.marks, a.seeds, log, a.epochs, a.n_train)
     elif a.plan == 'ablation': sweep(a.designs or ABLATION, ['odd'], a.seeds, log)
+    elif a.plan == 'cells': add_cells(a.designs or ['spatial'], log)
     else: default_candidates(a.designs or ['spatial-sigmoid-v0'], a.seeds, log)
