@@ -208,12 +208,17 @@ def train_once(folder, flags:dict, seed:int, epochs:int, out,
             run_args={k: str(v) for k, v in flags.items()})
     return out
 
-def pays_run(design:str, seed:int, mark:str='odd', log=lambda s: None) -> Path:
+def pays_run(design:str, seed:int, mark:str='odd', log=lambda s: None,
+             n_train:int|None=None,   # Training images per class; None: the task's (`PAYS_TASK`)
+             epochs:int|None=None,    # None: the task's
+            ) -> Path:
     "The run folder of one run of the sweep (`PAYS_DESIGNS[design]` on the `mark` task), trained first if missing."
     t = PAYS_TASK
-    folder = make_demo_data(n_train=t['n_train'], n_test=t['n_test'], seed=0, oddball=dict(mark=mark))
-    name = f"oddball-{mark}-{design.replace(', ', '-').replace(' ', '_')}-seed{seed}-e{t['epochs']}"
-    return train_once(folder, PAYS_DESIGNS[design], seed, t['epochs'], cache_dir()/'runs'/'pays'/name, log=log)
+    n, e = n_train or t['n_train'], epochs or t['epochs']
+    folder = make_demo_data(n_train=n, n_test=t['n_test'], seed=0, oddball=dict(mark=mark))
+    name = f"oddball-{mark}-{design.replace(', ', '-').replace(' ', '_')}-seed{seed}-e{e}"
+    name += f"-n{n}" if n != t['n_train'] else ''
+    return train_once(folder, PAYS_DESIGNS[design], seed, e, cache_dir()/'runs'/'pays'/name, log=log)
 
 # %% ../nbs/06_results.ipynb #61cd9ab6
 def knob_summary(rows:list, baseline:str='none',

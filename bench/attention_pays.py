@@ -104,11 +104,7 @@ def sweep(designs, marks, seeds, log=print, epochs=None, n_train=None):
                 key = dict(task='oddball', knob=knob, value=value, attention=design, seed=seed)
                 if done(PAYS_CSV, **key): continue
                 t0 = time.monotonic()
-                if knob == 'mark': out = pays_run(design, seed, mark)
-                else:
-                    name = f"oddball-{mark}-{design.replace(', ', '-').replace(' ', '_')}-seed{seed}-e{epochs}"
-                    name += f"-n{n_train}" if n_train != t['n_train'] else ''
-                    out = train_once(folder, PAYS_DESIGNS[design], seed, epochs, cache_dir()/'runs'/'pays'/name)
+                out = pays_run(design, seed, mark, n_train=n_train, epochs=epochs)
                 row = score_run(out, load_data(folder, 64, seed=seed, progress=False), DESIGNS[design], t0=t0)
                 row = dict(key, n_train=n_train, **{k: v for k, v in row.items() if k not in ('design', 'seed')})
                 merge(PAYS_CSV, row, ('task', 'knob', 'value', 'attention', 'seed'))
@@ -134,12 +130,11 @@ def add_cells(designs, log=print):
     for r in list(csv.DictReader(open(PAYS_CSV))):
         if r['value'] == 'fixed' or r['attention'] not in designs or r.get('cell_pointing') not in (None, ''): continue
         n, epochs = int(r['n_train']), int(r['epochs'])
-        name = f"oddball-odd-{r['attention'].replace(', ', '-').replace(' ', '_')}-seed{r['seed']}-e{epochs}"
-        name += f"-n{n}" if n != t['n_train'] else ''
         folder = make_demo_data(n_train=n, n_test=t['n_test'], seed=0, oddball=dict(mark='odd'))
         test = load_data(folder, 64, seed=int(r['seed']), progress=False).test
         obj = torch.as_tensor(np.asarray(load_masks(test.files, 64)), dtype=torch.float32)
-        r['cell_pointing'], r['cell_chance'] = cell_pointing(cache_dir()/'runs'/'pays'/name, test, obj)
+        run = pays_run(r['attention'], int(r['seed']), 'odd', n_train=n, epochs=epochs)   # finished: no training
+        r['cell_pointing'], r['cell_chance'] = cell_pointing(run, test, obj)
         merge(PAYS_CSV, r, ('task', 'knob', 'value', 'attention', 'seed'))
         log(f"{r['knob']} {r['value']} {r['attention']} seed {r['seed']}: peak cell on the object {r['cell_pointing']}"
             f" (chance {r['cell_chance']})")
