@@ -20,7 +20,7 @@ import torch
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from attention_nb.data import load_data, cache_dir, shared_data
+from attention_nb.data import load_data, load_split, cache_dir, shared_data
 from attention_nb.synth import make_demo_data
 from attention_nb.train import write_csv
 from attention_nb.visualize import Explainer
@@ -95,6 +95,7 @@ def sweep(designs, marks, seeds, log=print, epochs=None, n_train=None):
     (30, 300), the odd task along that knob instead, everything else as in the task."""
     t = PAYS_TASK
     epochs, n_train = epochs or t['epochs'], n_train or t['n_train']
+    if epochs != t['epochs'] and n_train != t['n_train']: raise SystemExit('--epochs and --n_train: vary one knob at a time')
     knob = 'epochs' if epochs != t['epochs'] else 'n_train' if n_train != t['n_train'] else 'mark'
     for seed in seeds:
         for mark in marks:
@@ -126,15 +127,16 @@ def cell_pointing(out:Path, test, obj:torch.Tensor) -> tuple[float, float]:
 
 def add_cells(designs, log=print):
     "Add `cell_pointing` and `cell_chance` to the odd task's rows of `designs` that lack them (evaluation only)."
-    t = PAYS_TASK
+    tests = {}   # training images per class -> (test split, object masks): the test split is the same for every seed
     for r in list(csv.DictReader(open(PAYS_CSV))):
         if r['value'] == 'fixed' or r['attention'] not in designs or r.get('cell_pointing') not in (None, ''): continue
         n, epochs = int(r['n_train']), int(r['epochs'])
-        folder = make_demo_data(n_train=n, n_test=t['n_test'], seed=0, oddball=dict(mark='odd'))
-        test = load_data(folder, 64, seed=int(r['seed']), progress=False).test
-        obj = torch.as_tensor(np.asarray(load_masks(test.files, 64)), dtype=torch.float32)
+        if n not in tests:
+            folder = make_demo_data(n_train=n, n_test=PAYS_TASK['n_test'], seed=0, oddball=dict(mark='odd'))
+            test = load_split(folder, 'test', 64, progress=False)
+            tests[n] = test, torch.as_tensor(np.asarray(load_masks(test.files, 64)), dtype=torch.float32)
         run = pays_run(r['attention'], int(r['seed']), 'odd', n_train=n, epochs=epochs)   # finished: no training
-        r['cell_pointing'], r['cell_chance'] = cell_pointing(run, test, obj)
+        r['cell_pointing'], r['cell_chance'] = cell_pointing(run, *tests[n])
         merge(PAYS_CSV, r, ('task', 'knob', 'value', 'attention', 'seed'))
         log(f"{r['knob']} {r['value']} {r['attention']} seed {r['seed']}: peak cell on the object {r['cell_pointing']}"
             f" (chance {r['cell_chance']})")

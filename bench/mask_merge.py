@@ -4,23 +4,23 @@ of `spatial` and `ltpa` (bench/attention_pays.py sweep trains them).
 
     .venv/bin/python bench/mask_merge.py
 """
-import sys, torch
+import torch
 torch.set_num_threads(1)
-from attention_nb.data import load_data, cache_dir
+from attention_nb.data import load_split
 from attention_nb.synth import make_demo_data
-from attention_nb.results import PAYS_TASK, localisation, load_masks
+from attention_nb.results import PAYS_TASK, localisation, load_masks, pays_run
 from attention_nb.visualize import Explainer
 t = PAYS_TASK
 folder = make_demo_data(n_train=t['n_train'], n_test=t['n_test'], seed=0, oddball=dict(mark='odd'))
+test = load_split(folder, 'test', 64, progress=False)   # the same for every seed
+masks = load_masks(test.files, 64)
 for design in ('spatial', 'ltpa'):
     for seed in range(5):
-        out = cache_dir()/'runs'/'pays'/f'oddball-odd-{design}-seed{seed}-e30'
-        splits = load_data(folder, 64, seed=seed, progress=False)
-        masks = load_masks(splits.test.files, 64)
+        out = pays_run(design, seed)   # cached by the sweep
         res = {}
         for how in ('mean', 'max'):
             ex = Explainer.from_checkpoint(out, mask_how=how, gradcam=False)
-            loc = localisation(ex, splits.test.x, masks)
+            loc = localisation(ex, test.x, masks)
             res[how] = loc['attention mask']['pointing']
             if how == 'max': res['attended'] = loc['attended map']['pointing']; res['feature'] = loc['feature map']['pointing']
         print(design, seed, {k: round(v, 3) for k, v in res.items()}, flush=True)
