@@ -32,7 +32,8 @@ setuptools.setup(
     url=cfg['git_url'],
     packages=setuptools.find_packages(include=[cfg['lib_path'], cfg['lib_path'] + '.*']),
     include_package_data=True,
-    package_data={cfg['lib_path']: ['pretrained/*.pth', 'pretrained/*.json', 'pretrained/samples/*.jpg']},   # the bundled trained model
+    package_data={cfg['lib_path']: ['pretrained/*.pth', 'pretrained/*.json', 'pretrained/samples/*.jpg',   # the bundled model
+                                   'pretrained/runs/*/*', 'tables/*.csv', 'figures/*.png']},   # the chapters' runs and results
     install_requires=requirements,
     extras_require={'dev': dev_requirements, 'docs': docs_requirements},
     python_requires='>=' + cfg['min_python'],

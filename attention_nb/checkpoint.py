@@ -13,7 +13,7 @@ from .model import AttentionCNN
 # %% auto #0
 __all__ = ['CKPT_FORMAT', 'CKPT_VERSION', 'CKPT_NAME', 'STATE_NAME', 'PRETRAINED', 'CheckpointError', 'save_checkpoint',
            'read_checkpoint', 'load_checkpoint', 'pretrained_path', 'load_pretrained', 'sample_images',
-           'shrink_checkpoint']
+           'shrink_checkpoint', 'results_table', 'shipped_run', 'shipped_figure']
 
 # %% ../nbs/03a_checkpoint.ipynb #6519b627
 CKPT_FORMAT = 'attention_nb.checkpoint'
@@ -80,3 +80,27 @@ def shrink_checkpoint(src, dst, dtype=torch.bfloat16):
     ck = read_checkpoint(src)
     ck['state_dict'] = {k: v.to(dtype) if v.is_floating_point() else v for k, v in ck['state_dict'].items()}
     atomic_save(ck, dst)
+
+# %% ../nbs/03a_checkpoint.ipynb #5125a76f
+def results_table(name:str) -> list[dict]:
+    "The rows of a results table that ships with the package (`tables/<name>.csv`), as dicts of strings."
+    import csv
+    path = Path(attention_nb.__file__).parent/'tables'/f'{name}.csv'
+    if not path.is_file():
+        have = ', '.join(sorted(p.stem for p in path.parent.glob('*.csv')))
+        raise FileNotFoundError(f"no results table {name!r} in the package: use one of {have}")
+    with open(path, newline='') as f: return list(csv.DictReader(f))
+
+def shipped_run(name:str) -> Path:
+    "The folder of a small trained run that ships with the package (`pretrained/runs/<name>`): `attention_cnn.pth` and its metrics."
+    path = Path(attention_nb.__file__).parent/'pretrained'/'runs'/name
+    if not (path/CKPT_NAME).is_file():
+        have = ', '.join(sorted(p.name for p in path.parent.glob('*') if p.is_dir()))
+        raise FileNotFoundError(f"no shipped run {name!r} in the package: use one of {have}")
+    return path
+
+def shipped_figure(name:str) -> Path:
+    "A figure that ships with the package (`figures/<name>`), drawn from runs too long for a chapter to repeat."
+    path = Path(attention_nb.__file__).parent/'figures'/name
+    if not path.is_file(): raise FileNotFoundError(f"no figure {name!r} in the package: reinstall attention_nb")
+    return path

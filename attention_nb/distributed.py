@@ -27,7 +27,8 @@ def pick_device(name:str='auto') -> torch.device:
 
 # %% ../nbs/03b_distributed.ipynb #6e830965
 def cpu_has_bf16() -> bool:
-    "Does this CPU compute bfloat16 natively (AVX-512 BF16 or AMX)?"
+    "Does this CPU compute bfloat16 natively (AVX-512 BF16 or AMX), and may torch use it (`ATEN_CPU_CAPABILITY`)?"
+    if os.environ.get('ATEN_CPU_CAPABILITY', '').lower() in ('default', 'avx2'): return False   # kernels held back
     try: flags = Path('/proc/cpuinfo').read_text()
     except OSError: return False
     return ' avx512_bf16' in flags or ' amx_bf16' in flags

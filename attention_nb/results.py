@@ -231,7 +231,7 @@ def knob_summary(rows:list, baseline:str='none',
     for v in dict.fromkeys(r['value'] for r in rows):
         s = accuracy_summary([r for r in rows if r['value'] == v], baseline)
         for design, x in s.items():
-            pts = [float(r['pointing']) for r in rows if r['value'] == v and r['attention'] == design]
+            pts = [float(r.get('pointing') or 'nan') for r in rows if r['value'] == v and r['attention'] == design]
             out[v, design] = dict(x, pointing=float(np.mean(pts)) if pts else float('nan'))
     return out
 

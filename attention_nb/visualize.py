@@ -119,8 +119,15 @@ def mask_panels(res:dict) -> list:
                 ('cbam channel weights', res['channel_mask'], 'weights')]
     if 'channel_mask' in res:                                                 # se, channel; none has all ones
         return [] if bool((res['channel_mask'] == 1).all()) else [('channel weights', res['channel_mask'], 'weights')]
-    return [('attention mask', res['mask'], 'map'),                           # spatial, dense: channel-merged,
-            ('mask over the input', res['mask'], 'overlay')]                  # and where that is on the image
+    return [('attention mask $m$', res['mask'], 'map'),                       # spatial, dense: channel-merged,
+            ('$m$ over the input', res['mask'], 'overlay')]                   # and where that is on the image
+
+def _span(v) -> tuple:
+    "A map's own colour scale: its minimum to its maximum (a flat map gets a sliver, not a zero-width scale)."
+    lo, hi = float(np.min(v)), float(np.max(v))
+    return lo, max(hi, lo + 1e-6)
+
+_EXPLAIN_NOTE = 'Each map on its own colour scale: the bar beside it, which the heat map below it shares.'
 
 def explain_figure(image:torch.Tensor,   # One uint8 image (C, S, S)
                    res:dict,             # One image's slice of an `Explainer` result (see `unbatch`)
@@ -128,66 +135,76 @@ def explain_figure(image:torch.Tensor,   # One uint8 image (C, S, S)
                    title:str|None=None,  # Prefix of the title, e.g. the file name
                    alpha:float=0.5,
                    fig=None):            # A figure from an earlier call: redrawn with this image's data (fast)
-    "A matplotlib `Figure`: input; CNN and attention maps on one colour scale, and their overlays; Grad-CAM; the mask."
+    "A matplotlib `Figure`: input; CNN and attended maps over their heat maps, each on its own colour scale; Grad-CAM; the mask."
     img = image.permute(1, 2, 0).float().numpy() / 255
     if img.shape[-1] == 1: img = img[..., 0]
     feat, att = res['features'].numpy(), res['attention'].numpy()
-    lo, hi = float(min(feat.min(), att.min())), float(max(feat.max(), att.max()))
     k = int(res['probs'].argmax())
-    panels = [img, feat, att, overlay(img, feat, alpha, vmin=lo, vmax=hi), overlay(img, att, alpha, vmin=lo, vmax=hi)]
-    titles = ['input', 'CNN feature map', 'attention feature map', 'CNN heat map', 'attention heat map']
+    # each map and its heat map on the map's own range: the attended map can be tens of times larger than h
+    panels = [img, feat, att, overlay(img, feat, alpha, vmin=_span(feat)[0], vmax=_span(feat)[1]),
+              overlay(img, att, alpha, vmin=_span(att)[0], vmax=_span(att)[1])]
+    titles = ['input', 'CNN feature map $h$', 'attended map $\\hat h$', '$h$ over the input', '$\\hat h$ over the input']
     if 'gradcam' in res:
         panels.append(overlay(img, res['gradcam'].numpy(), alpha, vmin=0, vmax=1)); titles.append(f'Grad-CAM: {classes[k]}')
     masks = [(t, overlay(img, v.numpy(), 0.6, 'magma') if kind == 'overlay' else v, 'rgb' if kind == 'overlay' else kind)
              for t, v, kind in mask_panels(res)]   # an overlay shares the mask's colour bar above it
     shape = (len(panels), tuple(kind for _, _, kind in masks))
     if fig is None or getattr(fig, '_explain', {}).get('shape') != shape:
-        fig = _explain_layout(panels, titles, lo, hi, masks)
+        fig = _explain_layout(panels, titles, masks)
     e = fig._explain
     for i, (im, p, t) in enumerate(zip(e['ims'], panels, titles)):   # only the data changes
         im.set_data(p); e['axs'][i].set_title(t, fontsize=14)
-        if i in (1, 2): im.set_clim(lo, hi)
+        if i in (1, 2): im.set_clim(*_span(p))                        # its colour bar follows
     for artist, (t, v, kind) in zip(e['masks'], masks):
         v = np.asarray(v)
         if kind == 'rgb': artist.set_data(v)
-        elif kind == 'map': artist.set_data(v); artist.set_clim(float(v.min()), float(v.max()))
+        elif kind == 'map': artist.set_data(v); artist.set_clim(*_span(v))
         else:
             artist.set_ydata(np.sort(v)[::-1]); artist.axes.set_ylim(0, max(float(v.max()), 1e-6) * 1.05)
     e['suptitle'].set_text(f"{title + ': ' if title else ''}predicted {classes[k]} ({float(res['probs'][k]):.1%})")
     return fig
 
-def _explain_layout(panels, titles, lo, hi, masks=()):
-    "The figure's axes, images and colour bars, built once: maps above, overlays below, the mask on the right."
+def _explain_layout(panels, titles, masks=()):
+    """The figure's axes, images and colour bars, built once. Columns: input over Grad-CAM (bar 0 to 1); h over its
+    heat map; ĥ over its heat map; the mask. Each map's colour bar sits beside it and serves the panel below too."""
     from matplotlib.figure import Figure
     from matplotlib.cm import ScalarMappable
     from matplotlib.colors import Normalize
-    cam, extra = len(panels) > 5, bool(masks)
-    fig = Figure(figsize=(12.2 if extra else 8.6, 6.1))
-    ratios = [1, 1, 1, 0.06] + ([0.36, 1, 0.06] if extra else [])
-    gs = fig.add_gridspec(2, len(ratios), width_ratios=ratios, wspace=0.06, hspace=0.16,
-                          left=0.01, right=0.91 if extra else 0.92, bottom=0.1 if extra else 0.02, top=0.89)
-    axs = [fig.add_subplot(gs[r, c]) for r, c in ((0, 0), (0, 1), (0, 2), (1, 0), (1, 1), (1, 2))[:len(panels)]]
-    ims = []
-    for i, (a, p) in enumerate(zip(axs, panels)):
-        kw = dict(cmap='jet', vmin=lo, vmax=hi) if i in (1, 2) else dict(cmap='gray') if p.ndim == 2 else {}
-        ims.append(a.imshow(p, **kw)); a.set_xticks([]); a.set_yticks([])
-    cax = fig.add_subplot(gs[0, 3]); fig.colorbar(ims[1], cax=cax); cax.tick_params(labelsize=13)
-    cax.set_ylabel('maps', fontsize=12)   # the heat maps below use the same scale
-    if cam:
-        cam_cax = fig.add_subplot(gs[1, 3])
-        fig.colorbar(ScalarMappable(Normalize(0, 1), 'jet'), cax=cam_cax, label='CAM')
-        cam_cax.tick_params(labelsize=13); cam_cax.yaxis.label.set_size(12)
+    from matplotlib.ticker import MaxNLocator
+    extra = bool(masks)
+    ratios, cols = [], []                     # per column: a panel, a pad, its colour bar, room for the bar's labels
+    for g in range(4 if extra else 3):
+        if g == 3: ratios.append(0.3)         # the mask's weights plot has tick labels on its left
+        cols.append(len(ratios)); ratios += [1, 0.04, 0.06, 0.36]
+    unit = 2.3                                # inches per panel
+    fig = Figure(figsize=(unit * sum(ratios) / 0.98, 6.6))
+    gs = fig.add_gridspec(2, len(ratios), width_ratios=ratios, wspace=0, hspace=0.2,
+                          left=0.01, right=0.99, bottom=0.1, top=0.87)
+    where = [(0, 0), (0, 1), (0, 2), (1, 1), (1, 2), (1, 0)]   # input, h, ĥ, h over input, ĥ over input, Grad-CAM
+    axs, ims = [], []
+    for i, p in enumerate(panels):
+        r, g = where[i]
+        a = fig.add_subplot(gs[r, cols[g]]); a.set_xticks([]); a.set_yticks([])
+        kw = dict(cmap='jet') if i in (1, 2) else dict(cmap='gray') if p.ndim == 2 else {}
+        axs.append(a); ims.append(a.imshow(p, **kw))
+        if i in (1, 2): ims[-1].set_clim(*_span(p))
+    def bar(mappable, r, g, label):
+        cax = fig.add_subplot(gs[r, cols[g] + 2])
+        fig.colorbar(mappable, cax=cax, ticks=MaxNLocator(5), format='%.3g'); cax.tick_params(labelsize=12)
+        cax.set_ylabel(label, fontsize=12, labelpad=2)
+    bar(ims[1], 0, 1, '$h$, own scale'); bar(ims[2], 0, 2, '$\\hat h$, own scale')
+    if len(panels) > 5: bar(ScalarMappable(Normalize(0, 1), 'jet'), 1, 0, 'Grad-CAM, 0 to 1')
     artists = []
     for r, (t, v, kind) in enumerate(masks):   # the design's mask: its own scale and colour bar
-        a = fig.add_subplot(gs[r, 5]); v = np.asarray(v); a.set_title(t, fontsize=14)
+        a = fig.add_subplot(gs[r, cols[3]]); v = np.asarray(v); a.set_title(t, fontsize=14)
         if kind == 'rgb': artists.append(a.imshow(v)); a.set_xticks([]); a.set_yticks([])
         elif kind == 'map':
             artists.append(a.imshow(v, cmap='magma')); a.set_xticks([]); a.set_yticks([])
-            mc = fig.add_subplot(gs[r, 6]); mc.tick_params(labelsize=13)
-            fig.colorbar(artists[-1], cax=mc, format='%.3g')
+            artists[-1].set_clim(*_span(v)); bar(artists[-1], r, 3, 'mask, own scale')
         else:
             artists.append(a.plot(np.sort(v)[::-1], color='C3')[0]); a.set_xlabel('channel, by weight', fontsize=12)
-            a.tick_params(labelsize=13); a.set_box_aspect(1)
+            a.tick_params(labelsize=12); a.set_box_aspect(1)
+    fig.text(0.01, 0.015, _EXPLAIN_NOTE, fontsize=12, ha='left', va='bottom')
     fig._explain = dict(ims=ims, axs=axs, masks=artists, shape=(len(panels), tuple(k for _, _, k in masks)),
                         suptitle=fig.suptitle('', fontsize=15))
     return fig

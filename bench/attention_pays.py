@@ -26,7 +26,7 @@ from attention_nb.train import write_csv
 from attention_nb.visualize import Explainer
 from attention_nb.results import localisation, load_masks, PAYS_DESIGNS, PAYS_TASK, pays_run, train_once
 
-PAYS_CSV = ROOT/'nbs'/'results'/'when_attention_pays.csv'
+PAYS_CSV = ROOT/'attention_nb'/'tables'/'when_attention_pays.csv'
 DEFAULT_CSV = ROOT/'bench'/'default-gate.csv'
 
 DESIGNS = dict(PAYS_DESIGNS,   # the sweep's designs (attention_nb.results), and the default-gate candidates:

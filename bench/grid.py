@@ -21,12 +21,12 @@ def main():
     p.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2, 3, 4])
     p.add_argument('--epoch', type=int, default=15)
     p.add_argument('--flags', nargs='*', default=[], metavar='NAME=VALUE', help='more training flags, e.g. width=40')
-    p.add_argument('--csv', default=None, help='default: nbs/results/intel_accuracy.csv')
+    p.add_argument('--csv', default=None, help='default: attention_nb/tables/intel_accuracy.csv')
     a = p.parse_args()
     bad = [f for f in a.flags if '=' not in f]
     if bad: p.error(f"--flags {bad[0]}: write NAME=VALUE, e.g. width=40")
     extra = dict(f.split('=', 1) for f in a.flags)
-    out = Path(a.csv or Path(__file__).resolve().parents[1]/'nbs'/'results'/'intel_accuracy.csv')
+    out = Path(a.csv or Path(__file__).resolve().parents[1]/'attention_nb'/'tables'/'intel_accuracy.csv')
     accuracy_grid(a.data, a.variants, a.seeds, a.epoch or None, csv_path=out, log=lambda s: print(s, flush=True),
                   extra=extra)
 

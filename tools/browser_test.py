@@ -8,8 +8,11 @@ does not load, math left unrendered, a search that finds nothing, and a kernel-f
 not change when its slider moves. It also fails on what makes a page hard to learn from: a class whose signature
 reads `def`, raw markdown inside a signature, a link to a bare `#`, a subtitle cut short, a cell whose output is
 split into many boxes, a machine-specific path in an output, an image without real alt text or shown distorted, a chapter without
-`Take-aways`, `Exercises` and `References`, and a chapter that does not show the code it teaches. It saves two
-screenshots of every page: its top and its first figure. Uses Debian's chromium (`apt-get install chromium`) through
+`Take-aways`, `Exercises` and `References`, and a chapter that does not show the code it teaches. On a 390 px phone,
+a tutorial page fails if it scrolls sideways, if a table, equation, code block or figure is cut off rather than
+scrolling in its own box, if a figure is shown below 3/4 of its size at 1280 px or is not a link to its full-size image,
+or if a display equation's font is under 12 px. It saves two screenshots of every page, its top and its first figure,
+and one of each tutorial page's first figure on the phone. Uses Debian's chromium (`apt-get install chromium`) through
 playwright.
 """
 import functools, http.server, os, re, shutil, sys, threading
@@ -20,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SITE = ROOT/'_build'/'html'
 SHOTS = ROOT/'_build'/'screenshots'
 sys.path.insert(0, str(ROOT/'tools'))
-from docs import full_description, library_classes   # what the site builder itself uses
+from docs import CLOSING, full_description, library_classes   # what the site builder itself uses
 
 
 def chromium():
@@ -44,8 +47,65 @@ TAUGHT = {'01_attention': ['class DenseAttention', 'class SpatialAttention', 'cl
           '03_train': ['def train_one_epoch', 'loss.backward()', 'def fit(', 'def evaluate('],
           '04_visualize': ['def merge_channels', 'def overlay(', 'class Explainer', 'self.cam(input_tensor=x']}
 # tutorial pages: the learner's path, held to a length, an early figure and code that fits the column
-TUTORIAL = re.compile(r't\d_')   # t1_..., t2_...: pages of the Tutorial part
+TUTORIAL = re.compile(r't\d_')   # t1_..., t2_...: pages of the Tutorial part (the closing page, CLOSING, shows no figure)
 SCREEN = 900   # px of one screen at 1280 × 900
+PHONE = dict(width=390, height=844)   # a phone held upright
+FIGURES = "div.cell_output img"       # a cell's output images: the figures (and the channel scrubber's picture)
+FIG_KEEP = 0.75   # on the phone a figure is shown at least this fraction of its width at 1280 px (its text with it)
+MATH_PX = 16      # on the phone a display equation's font is at least the body text's 16 px (it scrolls rather than
+                  # shrinks): shrunk to fit the column it measured 12.2 px, its sub- and superscripts 8.6 px
+
+
+def figure_widths(page) -> dict:
+    "Rendered width of each output image, by its src."
+    return dict(page.evaluate(f"() => [...document.querySelectorAll('{FIGURES}')].map(i => [i.getAttribute('src'), i.getBoundingClientRect().width])"))
+
+
+def phone_checks(page, name, desktop) -> tuple[list, str]:
+    "A tutorial page on a 390 px phone: nothing cut off, figures and display equations at a readable size."
+    problems, m = [], page.evaluate("""([figs]) => {
+        const vw = document.documentElement.clientWidth;
+        // fits the screen, or sits in a box that scrolls sideways and itself fits; clipped by no narrower hidden box
+        const cut = e => {
+            const r = e.getBoundingClientRect(), w = Math.max(r.width, e.scrollWidth);   // with what overflows it
+            for (let a = e; a && a !== document.body; a = a.parentElement) {
+                const ox = getComputedStyle(a).overflowX, b = a.getBoundingClientRect();
+                if (ox === 'auto' || ox === 'scroll') return b.left < -1 || b.right > vw + 1;
+                if ((ox === 'hidden' || ox === 'clip') && (a === e ? e.scrollWidth > e.clientWidth + 2 : w > a.clientWidth + 2)) return true;
+            }
+            return r.left < -1 || r.left + w > vw + 1;
+        };
+        const art = document.querySelector('.bd-article, article') || document.body;
+        const kinds = {table: 'table', equation: 'mjx-container[display="true"]', 'code block': 'pre', figure: figs};
+        const cutoff = Object.fromEntries(Object.entries(kinds).map(([k, sel]) => [k, [...art.querySelectorAll(sel)].filter(cut).length]));
+        const imgs = [...art.querySelectorAll(figs)].map(i => {
+            const css = parseFloat(i.style.width) && i.style.width.endsWith('px') ? parseFloat(i.style.width) : i.naturalWidth;
+            const a = i.closest('a[href]');
+            const link = a ? new URL(a.href, location.href).pathname.split('/').pop() : null;
+            return [i.getAttribute('src'), i.getBoundingClientRect().width, css, i.src.startsWith('data:') || link === new URL(i.src).pathname.split('/').pop()];
+        });
+        const eqs = [...art.querySelectorAll('mjx-container[display="true"]')];
+        const math = eqs.map(e => parseFloat(getComputedStyle(e).fontSize));
+        const script = Math.min(...eqs.flatMap(e => [...e.querySelectorAll('mjx-c')].map(c => parseFloat(getComputedStyle(c).fontSize))));
+        return {sideways: document.documentElement.scrollWidth - vw, cutoff, imgs, math, script};
+    }""", [FIGURES])
+    if m['sideways'] > 1: problems.append(f"{name}: at 390 px the page scrolls sideways by {m['sideways']} px")
+    for kind, n in m['cutoff'].items():
+        if n: problems.append(f'{name}: at 390 px {n} {kind}(s) cut off (wider than the screen and not in a box that scrolls sideways)')
+    keep, scale = [], []
+    for src, w, css, linked in m['imgs']:
+        if not linked: problems.append(f'{name}: a figure that is not a link to its full-size image: {src[-60:]}')
+        if src in desktop and desktop[src]:
+            keep.append(w / desktop[src]); scale.append(w / css)
+            if w < FIG_KEEP * desktop[src]:
+                problems.append(f'{name}: at 390 px a figure is {w:.0f} px wide, {w / desktop[src]:.0%} of its {desktop[src]:.0f} px at 1280 px '
+                                f'(want {FIG_KEEP:.0%}; its text shrinks with it): {src[-60:]}')
+        elif not src.startswith('data:'): problems.append(f'{name}: a figure on the phone not seen at 1280 px: {src[-60:]}')
+    small = [f for f in m['math'] if f < MATH_PX]
+    if small: problems.append(f'{name}: at 390 px {len(small)} display equations in a {min(small):.1f} px font (want {MATH_PX} or more)')
+    note = (f"figures at {min(keep):.0%} or more of their 1280 px width ({min(scale):.0%} of their own size)" if keep else 'no figures') + \
+           (f", display maths in {min(m['math']):.1f} px (scripts {m['script']:.1f} px)" if m['math'] else '')
+    return problems, note
 
 
 def layout(page) -> dict:
@@ -109,7 +169,7 @@ def main():
     shutil.rmtree(SHOTS, ignore_errors=True); SHOTS.mkdir(parents=True)
     httpd, base = serve()
     pages = ['index.html'] + sorted(p.name for p in SITE.glob('t[0-9]_*.html')) + sorted(p.name for p in SITE.glob('[0-9]*.html')) + ['contributing.html', 'bench_notes.html', 'api.html']
-    problems, checked_links, scrubbers = [], set(), 0
+    problems, checked_links, scrubbers, desktop = [], set(), 0, {}
     classes, subs = library_classes(), subtitles()
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium(), args=['--no-sandbox', '--disable-gpu'])
@@ -168,19 +228,25 @@ def main():
             print(f"checked {name}: {lay['screens']:.1f} screens at 1280 × 900, first figure at screen {fig_at}, "
                   f"{lay['wide']} blocks scroll sideways" + (' (tutorial)' if TUTORIAL.match(stem) else ''))
             if TUTORIAL.match(stem):
+                desktop[name] = figure_widths(page)   # to hold the phone's figures to
                 code = page.evaluate("() => [...document.querySelectorAll('pre')].map(p => p.textContent).join('\\n')")
                 for plumbing in ('test_eq(', 'test_fail(', 'show_doc(', '#| '):
                     if plumbing in code: problems.append(f'{name}: a tutorial page shows plumbing ({plumbing!r})')
                 if lay['screens'] > 10.5: problems.append(f"{name}: a tutorial page of {lay['screens']:.1f} screens (at most 10)")
-                if lay['figure'] is None or lay['figure'] > 2: problems.append(f'{name}: the first figure starts at screen {fig_at} (within 2)')
+                if (lay['figure'] is None or lay['figure'] > 2) and stem != CLOSING: problems.append(f'{name}: the first figure starts at screen {fig_at} (within 2)')
                 if lay['wide']: problems.append(f"{name}: {lay['wide']} code blocks or equations scroll sideways")
-        # on a 390 px phone, a tutorial page's display equations fit the column (they scale; MathJax 3 cannot wrap)
-        phone = browser.new_context(viewport=dict(width=390, height=844)).new_page()
+        # on a 390 px phone: tables, equations, code and figures scroll sideways in their own boxes (the page does not);
+        # figures keep their desktop size (their text with them) and link to the full-size image; equations do not shrink
+        phone = browser.new_context(viewport=PHONE).new_page()
         for name in [n for n in pages if TUTORIAL.match(n)]:
             phone.goto(base + name, wait_until='networkidle'); phone.wait_for_timeout(300)
-            wide = phone.evaluate("""() => [...document.querySelectorAll('mjx-container[display="true"]')]
-                .filter(e => e.scrollWidth > (e.closest('div.math') || e.parentElement).clientWidth + 2).length""")
-            if wide: problems.append(f'{name}: {wide} equations wider than a 390 px phone\'s column')
+            found, note = phone_checks(phone, name, desktop.get(name, {}))
+            problems += found
+            print(f'phone {name}: {note}')
+            fig = phone.query_selector(f'.bd-article {FIGURES}, article {FIGURES}')
+            if fig:
+                fig.scroll_into_view_if_needed(); phone.wait_for_timeout(100)
+                phone.screenshot(path=str(SHOTS/f"{name.replace('.html', '')}-phone-figure.png"), full_page=False)
         phone.close()
         # the sidebar: the learner's path first, under the caption "Tutorial"
         page.goto(base + 'index.html', wait_until='networkidle')

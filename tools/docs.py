@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT/'tools'))
 from tidy_outputs import tidy_outputs
 BOOK = ROOT/'_book'
+CLOSING = 't7_where_next'   # the Tutorial part's last page, after the six chapters: a summary and where to go next
 OUT = ROOT/'_build'
 
 
@@ -195,16 +196,23 @@ sphinx:
     html_context: {default_mode: light}
     html_extra_path: [extra]
     html_static_path: [_static]
-    html_css_files: [site.css]        # equations that fit a phone; full-width cells not covered by the contents
+    html_css_files: [site.css]        # figures and equations that scroll on a phone; full-width cells not covered by the contents
     mathjax_path: ../mathjax/tex-chtml.js
     nb_render_markdown_format: myst   # text/markdown outputs (result tables) as MyST, which has pipe tables
     myst_heading_anchors: 3           # `page.md#heading` links: the API page's entries
 """
 
 
-SITE_CSS = """/* On a phone, display equations shrink to the column instead of scrolling sideways (MathJax 3 does not wrap). */
+SITE_CSS = """/* On a phone (issue 26): figures and display equations keep their desktop size and scroll sideways in their own box,
+   as tables do, rather than shrinking to the column (figure text fell to ~5 px); a figure is a link to its full-size
+   image. The page itself never scrolls sideways. At 1280 px nothing here applies. */
 @media (max-width: 600px) {
-  mjx-container[jax="CHTML"][display="true"] { font-size: 76% !important; }
+  mjx-container[jax="CHTML"][display="true"] { overflow-x: auto; overflow-y: hidden; max-width: 100%; padding: 2px 0; }
+  div.cell_output { overflow-x: auto; }
+  div.cell_output a.image-reference { display: block; overflow-x: auto; }
+  div.cell_output img { max-width: 760px !important; height: auto; }
+  .channel-scrubber { overflow-x: auto; }
+  .channel-scrubber img { min-width: 760px; }
 }
 /* A page with a full-width cell (the channel scrubber) gives up the right-hand contents panel, which would cover it. */
 .bd-main:has(div.cell.tag_full-width) .bd-sidebar-secondary { display: none; }
@@ -245,12 +253,13 @@ def build(check_warnings=False):
     notes = (ROOT/'bench'/'NOTES.md').read_text()   # the engineering notes the chapters cite, as a page of their own
     (BOOK/'bench_notes.md').write_text(notes.replace('# Performance notes', '# Engineering notes (bench/NOTES.md)', 1))
     stems = [p.stem for p in nbs if p.stem != 'index']
-    tutorial = [s for s in stems if re.match(r't\d_', s)]                  # the learner's path, in order
+    tutorial = sorted((s for s in stems if re.match(r't\d_', s)), key=lambda s: s == CLOSING)   # the learner's path:
+    # the chapters in order, then the closing page, last whatever its name, so that the last chapter's "Next" leads to it
     engineering = [s for s in stems if re.match(r'03[a-z]_', s)] + ['bench_notes', 'contributing']
     reference = [s for s in stems if s not in tutorial + engineering] + ['api']
     def entry(stem):   # numbered pages keep their number in the sidebar, so "chapter 3" or "reference 03" can be found
         m = re.match(r't(\d)_|(\d\d\w?)_', stem)
-        if not m: return f'  - file: {stem}\n'
+        if not m or stem == CLOSING: return f'  - file: {stem}\n'   # the closing page is no chapter: no number
         return f'  - file: {stem}\n    title: {json.dumps(f"{m.group(1) or m.group(2)} · {titles[stem]}", ensure_ascii=False)}\n'
     part = lambda caption, files: f'- caption: {caption}\n  chapters:\n' + ''.join(entry(f) for f in files)
     (BOOK/'_toc.yml').write_text('format: jb-book\nroot: index\nparts:\n' + part('Tutorial', tutorial)
