@@ -282,5 +282,6 @@ d = { 'settings': { 'branch': 'main',
                                                                                      'attention_nb/widgets.py'),
                                       'attention_nb.widgets.ChannelView.draw': ('widgets.html#channelview.draw', 'attention_nb/widgets.py'),
                                       'attention_nb.widgets.ChannelView.png': ('widgets.html#channelview.png', 'attention_nb/widgets.py'),
+                                      'attention_nb.widgets.ChannelView.rgb': ('widgets.html#channelview.rgb', 'attention_nb/widgets.py'),
                                       'attention_nb.widgets.channel_scrubber': ('widgets.html#channel_scrubber', 'attention_nb/widgets.py'),
                                       'attention_nb.widgets.static_scrubber': ('widgets.html#static_scrubber', 'attention_nb/widgets.py')}}}

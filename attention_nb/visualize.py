@@ -174,10 +174,10 @@ def _explain_layout(panels, titles, masks=()):
     extra = bool(masks)
     ratios, cols = [], []                     # per column: a panel, a pad, its colour bar, room for the bar's labels
     for g in range(4 if extra else 3):
-        if g == 3: ratios.append(0.3)         # the mask's weights plot has tick labels on its left
-        cols.append(len(ratios)); ratios += [1, 0.04, 0.06, 0.36]
-    unit = 2.3                                # inches per panel
-    fig = Figure(figsize=(unit * sum(ratios) / 0.98, 6.6))
+        if g == 3 and any(k == 'weights' for _, _, k in masks): ratios.append(0.3)   # room for its tick labels
+        cols.append(len(ratios)); ratios += [1, 0.04, 0.06, 0.46]
+    unit = 2.1                                # inches per panel
+    fig = Figure(figsize=(unit * sum(ratios) / 0.98, 6.0))
     gs = fig.add_gridspec(2, len(ratios), width_ratios=ratios, wspace=0, hspace=0.2,
                           left=0.01, right=0.99, bottom=0.1, top=0.87)
     where = [(0, 0), (0, 1), (0, 2), (1, 1), (1, 2), (1, 0)]   # input, h, ĥ, h over input, ĥ over input, Grad-CAM

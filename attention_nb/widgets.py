@@ -9,7 +9,7 @@ import numpy as np
 import torch
 from .model import AttentionCNN
 from .data import normalize
-from .visualize import merge_channels, overlay, upsample
+from .visualize import merge_channels, overlay, upsample, _span
 
 # %% auto #0
 __all__ = ['ChannelCache', 'ChannelView', 'channel_scrubber', 'static_scrubber']
@@ -30,7 +30,8 @@ class ChannelCache:
         self.features, self.mask, self.attended = (out[k][0].float().numpy() for k in ('features', 'mask', 'attended'))
         self.merged = {k: upsample(merge_channels(out[k].float()), s)[0].numpy() for k in ('features', 'attended')}
         # a sigmoid mask lives in (0, 1); a softmax one (ltpa, --gate softmax) sums to 1, so scale to its largest value
-        self.mask_max = 1. if model.config['gate'] == 'sigmoid' else float(self.mask.max())
+        self.gate = model.config['gate']
+        self.mask_max = 1. if self.gate == 'sigmoid' else float(self.mask.max())
         C = len(self.features)
         self.weight = np.broadcast_to(self.mask, self.features.shape).reshape(C, -1).mean(1)   # mean mask weight
         self.change = np.abs(self.attended - self.features).reshape(C, -1).mean(1)   # what attention does to each
@@ -53,35 +54,57 @@ class ChannelCache:
 # %% ../nbs/05_widgets.ipynb #2e0c060e
 class ChannelView:
     "Render (image, channel) panels to PNG quickly by updating one persistent figure."
-    PANELS = ('feature map', 'attention mask', 'attended map', 'all channels: CNN', 'all channels: attention')
+    PANELS = ('feature map $h_c$', 'attention mask $m_c$', 'attended map $\\hat h_c$',
+              'all channels: $h$', 'all channels: $\\hat h$')
+    BARS = ('$h_c$, per-channel scale', None, '$\\hat h_c$, per-channel scale',   # the mask's depends on its gate
+            '$h$, own scale', '$\\hat h$, own scale')
+    NOTE = ('Each map on its own colour scale, the bar beside it ($h_c$ and $\\hat h_c$: rescaled for each channel). '
+            'Compare where the maps peak; read how high off the bars.')
     def __init__(self, dpi:int=72):
         from matplotlib.figure import Figure
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.ticker import MaxNLocator
         self.fig = Figure(figsize=(13.5, 3.1), dpi=dpi)
-        self.axes = self.fig.subplots(1, 5)
+        FigureCanvasAgg(self.fig)                  # one canvas for every frame: it keeps the fixed parts drawn (`rgb`)
+        ratios = [1, 0.15, 0.05, 0.27] * 5         # per map: the map, its bar's label, the colour bar, its tick labels
+        left, right, bottom = 0.004, 0.996, 0.15
+        top = bottom + 13.5 * (right - left) / sum(ratios) / 3.1   # as tall as a map is wide: bars as tall as the maps
+        gs = self.fig.add_gridspec(1, len(ratios), width_ratios=ratios, wspace=0, left=left, right=right,
+                                   bottom=bottom, top=top)
+        self.axes = [self.fig.add_subplot(gs[0, 4 * i]) for i in range(5)]
         z = np.zeros((4, 4))
         self.ims = [a.imshow(z, cmap='magma' if i < 3 else 'jet', interpolation='nearest' if i < 3 else 'bilinear')
                     for i, a in enumerate(self.axes)]
-        for a, t in zip(self.axes, self.PANELS): a.set_xticks([]); a.set_yticks([]); a.set_title(t, fontsize=13)
-        self.title = self.fig.suptitle('', fontsize=13)
-        self.fig.subplots_adjust(left=0.01, right=0.97, bottom=0.03, top=0.78, wspace=0.25)
-        for i in (1, 2, 4):   # colour bars: the mask, one channel's activation, the merged maps
-            cb = self.fig.colorbar(self.ims[i], ax=self.axes[i], fraction=0.046, pad=0.02); cb.ax.tick_params(labelsize=9)
+        self.bars, self.labels = [], []
+        for i, (a, t) in enumerate(zip(self.axes, self.PANELS)):   # every map gets its own colour bar, labelled
+            a.set_xticks([]); a.set_yticks([]); a.set_title(t, fontsize=13)
+            cb = self.fig.colorbar(self.ims[i], cax=self.fig.add_subplot(gs[0, 4 * i + 2]), ticks=MaxNLocator(5),
+                                   format='%.3g')
+            cb.ax.tick_params(labelsize=10); self.bars.append(cb)
+            room = gs[0, 4 * i + 1].get_position(self.fig)   # the label, between the map and its bar: it stays put
+            self.labels.append(self.fig.text((room.x0 + room.x1) / 2, (room.y0 + room.y1) / 2, self.BARS[i] or '',
+                                             rotation=90, ha='center', va='center', fontsize=11))
+        self.title = self.fig.suptitle('', fontsize=13, y=0.97)
+        self.fig.text(left, 0.015, self.NOTE, fontsize=11, ha='left', va='bottom')
+        self._background = None
 
     def draw(self, cache:ChannelCache,
              channel:int,                 # Channel index, or position in `cache.order` if `by_attention`
              by_attention:bool=False,     # Count channels from the one attention changes most?
              on_image:bool=False,         # Overlay the merged maps on the image?
             ) -> dict:
-        "Update the figure for one channel; return its stats."
+        "Update the figure for one channel; return its stats. Each map has its own colour scale (see `BARS`)."
         c = int(cache.order[channel]) if by_attention else int(channel)
         f, m, a = cache.features[c], cache.mask[c], cache.attended[c]
-        hi = float(max(f.max(), a.max(), 1e-6))
-        for im, data, lim in ((self.ims[0], f, (0, hi)), (self.ims[1], m, (0, cache.mask_max)), (self.ims[2], a, (0, hi))):
+        # h_c and ĥ_c each from their own minimum to maximum in this channel: with the softmax gate ĥ_c can be tens
+        # of times h_c, and on a shared scale h_c would be one dark colour. The mask keeps one scale for all channels.
+        for im, data, lim in ((self.ims[0], f, _span(f)), (self.ims[1], m, (0, cache.mask_max)), (self.ims[2], a, _span(a))):
             im.set_data(data); im.set_clim(*lim)
-        mf, ma = cache.merged['features'], cache.merged['attended']
-        lo, top = float(min(mf.min(), ma.min())), float(max(mf.max(), ma.max()))
-        for im, mp in ((self.ims[3], mf), (self.ims[4], ma)):
-            im.set_data(overlay(cache.image, mp, 0.5, vmin=lo, vmax=top) if on_image else mp); im.set_clim(lo, top)
+        mask_bar = '$m_c$, 0 to 1' if cache.gate == 'sigmoid' else '$m_c$, 0 to max over all $c$'
+        if self.labels[1].get_text() != mask_bar: self.labels[1].set_text(mask_bar); self._background = None
+        for im, mp in ((self.ims[3], cache.merged['features']), (self.ims[4], cache.merged['attended'])):
+            lo, hi = _span(mp)            # the merged maps too: each on its own range over this image
+            im.set_data(overlay(cache.image, mp, 0.5, vmin=lo, vmax=hi) if on_image else mp); im.set_clim(lo, hi)
             im.set_extent((-.5, mp.shape[1] - .5, mp.shape[0] - .5, -.5))
         for i in (0, 1, 2): self.ims[i].set_extent((-.5, f.shape[1] - .5, f.shape[0] - .5, -.5))
         s = cache.stats(c); k = int(cache.probs.argmax())
@@ -91,10 +114,25 @@ class ChannelView:
                             f"predicted {cache.classes[k]} ({cache.probs[k]:.0%})")
         return s
 
+    def rgb(self) -> np.ndarray:
+        """The figure as an (H, W, 3) uint8 array. Panel titles, bar labels and the note are drawn once and kept;
+        each frame redraws only what changes: the maps, their colour bars and the title line."""
+        canvas, moving = self.fig.canvas, [*self.ims, *(b.ax for b in self.bars), self.title]
+        if self._background is None:
+            for a in moving: a.set_animated(True)          # left out of the full draw, whose pixels are kept
+            canvas.draw(); self._background = canvas.copy_from_bbox(self.fig.bbox)
+            for a in moving: a.set_animated(False)         # so `fig.savefig` still draws everything
+        canvas.restore_region(self._background)
+        for a in moving: self.fig.draw_artist(a)
+        for a in self.axes:                                # each map's frame, over the map
+            for sp in a.spines.values(): self.fig.draw_artist(sp)
+        return np.asarray(canvas.buffer_rgba())[..., :3]
+
     def png(self, cache:ChannelCache, channel:int, by_attention:bool=False, on_image:bool=False) -> bytes:
         "The figure for one channel as PNG bytes."
+        from PIL import Image
         self.draw(cache, channel, by_attention, on_image)
-        buf = io.BytesIO(); self.fig.savefig(buf, format='png'); return buf.getvalue()
+        buf = io.BytesIO(); Image.fromarray(self.rgb()).save(buf, 'png'); return buf.getvalue()
 
 # %% ../nbs/05_widgets.ipynb #7ae27324
 def channel_scrubber(model:AttentionCNN, images:torch.Tensor, names:list, mean, std, classes:list|None=None):
@@ -119,7 +157,7 @@ def channel_scrubber(model:AttentionCNN, images:torch.Tensor, names:list, mean, 
 def static_scrubber(cache:ChannelCache,
                     n:int=16,                # Frames: the n/2 live channels attention changes most, and the n/2 least
                     on_image:bool=True,
-                    quality:int=80,          # JPEG quality of each frame
+                    quality:int=80,          # Quality of each frame (lossy WebP: sharper text than JPEG, and smaller)
                     dpi:int=72) -> str:      # Resolution of each frame (72: about 970 px wide)
     "A self-contained HTML slider over pre-rendered frames of `cache` (no kernel needed)."
     from PIL import Image
@@ -127,9 +165,9 @@ def static_scrubber(cache:ChannelCache,
     k, C = min(n, cache.live), cache.live
     ranks = list(range((k + 1) // 2)) + list(range(C - k // 2, C))   # most changed first, then the least (live only)
     for r in ranks:
-        png = view.png(cache, r, by_attention=True, on_image=on_image)
-        buf = io.BytesIO(); Image.open(io.BytesIO(png)).convert('RGB').save(buf, 'jpeg', quality=quality)
-        frames.append('data:image/jpeg;base64,' + base64.b64encode(buf.getvalue()).decode())
+        view.draw(cache, r, by_attention=True, on_image=on_image)
+        buf = io.BytesIO(); Image.fromarray(view.rgb()).save(buf, 'webp', quality=quality)
+        frames.append('data:image/webp;base64,' + base64.b64encode(buf.getvalue()).decode())
         labels.append(f"{'most' if r < C / 2 else 'least'} changed by attention: rank {r + 1} of {C} live, channel {int(cache.order[r])}")
     uid = 'scrub-' + uuid.uuid4().hex[:8]
     alt = 'One channel of the final feature maps: its feature map, attention mask and attended map, with the merged maps of all channels'

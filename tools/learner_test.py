@@ -64,6 +64,9 @@ def main():
     work = a.keep or Path(tempfile.mkdtemp(prefix='learner-'))
     env_dir = work/'env'
     if not (env_dir/'bin'/'python').exists(): make_env(env_dir)
+    else:   # a kept environment: only the package is installed again, from the clone as it is now
+        subprocess.run([str(env_dir/'bin'/'python'), '-m', 'pip', 'install', '-q', '--no-deps', '--force-reinstall',
+                        str(ROOT)], check=True, cwd=env_dir)
     results = []
     for nb in nbs:
         shutil.rmtree(work/nb.stem, ignore_errors=True)
