@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT/'tools'))
 from tidy_outputs import tidy_outputs
 BOOK = ROOT/'_book'
-CLOSING = 't7_where_next'   # the Tutorial part's last page, after the six chapters: a summary and where to go next
+CLOSING = 't8_where_next'   # the Tutorial part's last page, after the seven chapters: a summary and where to go next
 OUT = ROOT/'_build'
 
 
@@ -119,6 +119,7 @@ def convert(nb_path, pages):
         d, code = directives(src)
         tags, meta = list(c.get('metadata', {}).get('tags', [])), {}   # e.g. hide-input: plumbing, one click away
         if d.get('echo') == 'false' or 'hide_input' in d: tags.append('remove-input')
+        if d.get('code-fold') == 'true': tags.append('hide-input')   # Quarto's folded code: one click away
         cap, alt = d.get('fig-cap', '').strip('"\''), d.get('fig-alt', '').strip('"\'')
         if cap: meta['figure'] = dict(caption=clean_md(cap, pages))
         if alt or cap: meta['image'] = dict(alt=alt or re.sub(r'[*_`$\\]', '', cap))
