@@ -125,11 +125,15 @@ def decode_images(files:list,           # Image files
     with ThreadPoolExecutor(max(1, workers)) as ex:
         list(tqdm(ex.map(work, range(len(files))), total=len(files), desc=f'decode {img_size}px', leave=False,
                   disable=None if progress else True))
+    _warn_skipped(files, ok)
+    return out[ok], ok
+
+def _warn_skipped(files:list, ok:torch.Tensor):
+    "One warning naming the files that `ok` (bool, one per file) marks unreadable; nothing if all were read."
     bad = [str(files[i]) for i in (~ok).nonzero().flatten().tolist()]
     if bad:
         more = f' and {len(bad) - 5} more' if len(bad) > 5 else ''
-        warnings.warn(f"skipped {len(bad)} unreadable image(s): {', '.join(bad[:5])}{more}; replace or delete them", stacklevel=2)
-    return out[ok], ok
+        warnings.warn(f"skipped {len(bad)} unreadable image(s): {', '.join(bad[:5])}{more}; replace or delete them", stacklevel=3)
 
 # %% ../nbs/00_data.ipynb #ad2220fb
 def cache_dir() -> Path:
@@ -164,6 +168,7 @@ def cached_decode(files:list, img_size:int=64, img_depth:int=3,
     if path.exists():
         try:
             d = torch.load(path, weights_only=True)
+            _warn_skipped(files, d['ok'])   # every run that reads them says so, not only the first
             return d['x'], d['ok']
         except Exception: pass  # a damaged cache entry is decoded again and rewritten
     x, ok = decode_images(files, img_size, img_depth, num_workers, progress)

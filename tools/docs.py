@@ -212,6 +212,8 @@ SITE_CSS = """/* On a phone (issue 26): figures and display equations keep their
   div.cell_output { overflow-x: auto; }
   div.cell_output a.image-reference { display: block; overflow-x: auto; }
   div.cell_output img { max-width: 760px !important; height: auto; }
+  article p:has(> img:only-child) { overflow-x: auto; }   /* a figure in the text (the landing page's) likewise */
+  article p > img:only-child { width: 760px; max-width: none !important; height: auto; }
   .channel-scrubber { overflow-x: auto; }
   .channel-scrubber img { min-width: 760px; }
 }
