@@ -4,7 +4,7 @@
 
 # %% ../nbs/03d_cli.ipynb #2c4ef015
 from __future__ import annotations
-import argparse, contextlib, os, sys, time
+import argparse, contextlib, os, signal, sys, time
 from pathlib import Path
 import torch
 import torch.distributed as dist
@@ -108,6 +108,17 @@ def _plan(args, model, splits, device, t_start:float, log) -> int:
         f"(training {train_s * world:.0f} img/s measured{f'; at most {MAX_EPOCHS}' if epochs == MAX_EPOCHS else ''}); --epoch N sets them")
     return epochs
 
+def _interrupt_at():
+    """Tests: `ATTENTION_NB_INTERRUPT_AT=E,S` sends this process a SIGINT after step S of epoch E (from 1), as a
+    Ctrl-C at that moment would: the run stops after its next step, deterministically. None when unset."""
+    at = os.environ.get('ATTENTION_NB_INTERRUPT_AT')
+    if not at: return None
+    e, s = (int(v) for v in at.split(','))
+    def stop(epoch, step):
+        if (epoch + 1, step) == (e, s): os.kill(os.getpid(), signal.SIGINT)
+        return False
+    return stop
+
 def run_training(args:argparse.Namespace, log=print) -> dict:
     "Train as the command line asks (errors raise `DataError`, `CheckpointError` or `ValueError`)."
     t_start = time.monotonic()
@@ -158,7 +169,7 @@ def run_training(args:argparse.Namespace, log=print) -> dict:
         replan = lambda done, epoch_s: epochs_left(deadline - time.monotonic(), epoch_s, done)
     r = fit(model, splits, out, args.epoch, args.batch_size, args.learning_rate, shuffle=args.shuffle,
             augment=args.augment, seed=args.seed, device=device, resume=args.resume, log=log, precision=args.precision,
-            ema=args.ema, tta=args.tta, deadline=deadline, replan=replan,
+            ema=args.ema, tta=args.tta, deadline=deadline, replan=replan, stop=_interrupt_at(),
             run_args={k: getattr(args, k) for k in RESUMED_FLAGS})
     if args.planned and not r['stopped']:
         used = time.monotonic() - t_start

@@ -1,0 +1,42 @@
+"""Smoke tests of the experiments in bench/ (not the library's tests: .ci/run runs them as a step of their own).
+
+    .venv/bin/pytest -q bench/test_bench.py
+"""
+import subprocess, sys, re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def train(*flags, timeout=300):
+    return subprocess.run([str(Path(sys.executable).parent/'attention_nb_train'), *flags], capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def test_recipe_experiments_run_through_fit_hooks_and_stay_out_of_the_cli(tmp_path):
+    "Mixing, crops and progressive resizing are bench experiments (fit's hooks); a run that used one is not resumed by the CLI."
+    run = tmp_path/'recipe'
+    r = subprocess.run([sys.executable, str(ROOT/'bench'/'recipe_options.py'), '--demo', '--epoch', '2', '--mix', 'cutmix',
+                        '--crop_scale', '0.5', '--min_size', '32', '--model_save_path', str(run)],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert re.search(r'^epoch 1/2 \(32 px\)', r.stdout, re.M) and 'test accuracy' in r.stdout, r.stdout
+    r = train('--resume', '--model_save_path', str(run))
+    assert r.returncode == 1 and 'this run used --mix cutmix, --crop_scale 0.5, --min_size 32' in r.stderr, r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and 'bench/recipe_options.py' in r.stderr, r.stderr
+
+
+def test_controls_put_their_pooling_in_place_and_score_with_it(tmp_path, monkeypatch):
+    "The pooling controls replace the average pooling, and the single test reads the checkpoint back with it."
+    import torch
+    sys.path.insert(0, str(ROOT/'bench'))
+    import controls
+    from attention_nb.model import AttentionCNN
+    for name, kind in (('max', torch.nn.AdaptiveMaxPool2d), ('gem', controls.GeM), ('mil', controls.GatedMIL)):
+        m = AttentionCNN(4, 64, attention='none'); controls.use_pooling(name)(m)
+        assert isinstance(m.head[0], kind)
+        from attention_nb.checkpoint import save_checkpoint
+        save_checkpoint(tmp_path/f'{name}.pth', m, list('abcd'), [0.5] * 3, [0.25] * 3)
+        back, _ = controls.loader_for(name)(tmp_path/f'{name}.pth')
+        x = torch.randn(2, 3, 64, 64)
+        m.eval(); assert torch.allclose(back(x).logits, m(x).logits, atol=1e-6)
