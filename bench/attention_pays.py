@@ -24,12 +24,14 @@ from attention_nb.data import load_data, load_split, cache_dir, shared_data
 from attention_nb.synth import make_demo_data
 from attention_nb.train import write_csv
 from attention_nb.visualize import Explainer
-from attention_nb.results import localisation, load_masks, PAYS_DESIGNS, PAYS_TASK, pays_run, train_once
+from attention_nb.metrics import localisation, load_masks
+sys.path.insert(0, str(ROOT/'bench'))
+from harness import PAYS_DESIGNS, PAYS_TASK, pays_run, train_once
 
 PAYS_CSV = ROOT/'attention_nb'/'tables'/'when_attention_pays.csv'
 DEFAULT_CSV = ROOT/'bench'/'default-gate.csv'
 
-DESIGNS = dict(PAYS_DESIGNS,   # the sweep's designs (attention_nb.results), and the default-gate candidates:
+DESIGNS = dict(PAYS_DESIGNS,   # the sweep's designs (bench/harness.py), and the default-gate candidates:
                **{'spatial-sigmoid': dict(attention='spatial', gate='sigmoid'),
                   'spatial-softmax': dict(attention='spatial', gate='softmax'),
                   'spatial-sigmoid-v0': dict(attention='spatial', gate='sigmoid', init='v_normal')})   # v ~ N(0, 0.05²)

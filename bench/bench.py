@@ -111,7 +111,7 @@ def section_train(res, quick):
         print(f"{r['backbone']:9} {r['attention']:9} {r['precision']:4} {r['img_size']:>4} {r['params']:>12,} {r['img_per_s']:>8.1f} {r['ratio_to_original']:>9.1f}x "
               f"{r['gflop_per_img']:>9.2f} {r['achieved_gflops']:>8.1f} {pct:>8} {pcc:>6} {r['peak_rss_mb']:>7.0f} MB")
     res['train'] = rows
-    from attention_nb.train import pick_precision
+    from attention_nb.distributed import pick_precision
     default = pick_precision('auto', 'cpu')   # what `attention_nb_train` uses on this machine
     for prec in sorted({'fp32', default}):
         d = next(r for r in rows if r['backbone'] == 'fast' and r['attention'] == 'spatial' and r['img_size'] == 128 and r['precision'] == prec)
@@ -176,7 +176,7 @@ def section_visualize(res, quick):
     from attention_nb.data import shared_data, list_images, find_splits, class_folders
     from attention_nb.synth import make_demo_data
     from attention_nb.model import AttentionCNN
-    from attention_nb.train import save_checkpoint
+    from attention_nb.checkpoint import save_checkpoint
     from attention_nb.visualize import visualize_folder
     data = shared_data('intel-scenes-mini') or make_demo_data()
     test_dir = find_splits(data)[1]

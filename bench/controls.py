@@ -27,7 +27,7 @@ from attention_nb.checkpoint import load_checkpoint, read_checkpoint
 from attention_nb.data import cache_dir
 from attention_nb.model import AttentionCNN
 from attention_nb.synth import make_demo_data
-from attention_nb.results import PAYS_TASK, train_once
+from harness import PAYS_TASK, train_once
 from attention_pays import PAYS_CSV, merge, done, score_run
 
 

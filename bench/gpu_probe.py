@@ -6,7 +6,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from torch.optim.swa_utils import AveragedModel
 from attention_nb.data import ImageSet, Loader
 from attention_nb.model import AttentionCNN
-from attention_nb.train import train_one_epoch, ema_update, pick_device, pick_precision
+from attention_nb.train import train_one_epoch, ema_update
+from attention_nb.distributed import pick_device, pick_precision
 
 dev = pick_device('auto'); prec = pick_precision('auto', dev)
 g = torch.Generator().manual_seed(0); n = 3200

@@ -7,14 +7,15 @@ cached (`cached_run`), the CSV rewritten after every run so a cut-short grid kee
     .venv/bin/python bench/grid.py --data intel-scenes-128 --variants spatial-sigmoid --flags width=40 --csv bench/recipe.csv
 
 `--epoch 0` uses the defaults' time-budget plan. `--flags` adds training flags to every run (a recipe probe); they
-are named in the rows' variant. The same runs are what chapter 06 reads (`attention_nb.results`).
+are named in the rows' variant. The rows are what "Does attention help?" (nbs/06_results) reads; the runs are `harness.grid_run`s.
 """
 import argparse, sys
 from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 def main():
-    from attention_nb.results import GRID_VARIANTS, accuracy_grid
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from harness import GRID_VARIANTS, accuracy_grid
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('--data', default='intel-scenes-mini')
     p.add_argument('--variants', nargs='+', default=list(GRID_VARIANTS))

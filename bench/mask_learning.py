@@ -24,7 +24,8 @@ sys.path.insert(0, str(ROOT))
 from attention_nb.checkpoint import save_checkpoint, shrink_checkpoint
 from attention_nb.data import load_data, cache_dir
 from attention_nb.model import AttentionCNN
-from attention_nb.results import PAYS_DESIGNS, PAYS_TASK, load_masks
+from attention_nb.metrics import load_masks
+from harness import PAYS_DESIGNS, PAYS_TASK
 from attention_nb.synth import make_demo_data
 from attention_nb.train import fit, write_csv
 from attention_nb.visualize import normalize

@@ -8,7 +8,8 @@ import torch
 torch.set_num_threads(1)
 from attention_nb.data import load_split
 from attention_nb.synth import make_demo_data
-from attention_nb.results import PAYS_TASK, localisation, load_masks, pays_run
+from attention_nb.metrics import localisation, load_masks
+from harness import PAYS_TASK, pays_run
 from attention_nb.visualize import Explainer
 t = PAYS_TASK
 folder = make_demo_data(n_train=t['n_train'], n_test=t['n_test'], seed=0, oddball=dict(mark='odd'))

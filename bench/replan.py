@@ -20,7 +20,7 @@ if data is None: sys.exit('bench/replan.py: needs ../shared/data/intel-scenes-mi
 measure, fit = cli.measure_speed, cli.fit
 cli.measure_speed = lambda *args, **kw: tuple(a.factor * v for v in measure(*args, **kw))   # a pessimistic first look
 for replan in (False, True):
-    cli.fit = fit if replan else (lambda *args, replan=None, **kw: fit(*args, **kw))           # without: the first plan holds
+    cli.fit = fit if replan else (lambda *args, budget=None, **kw: fit(*args, **kw))           # without: the first plan holds
     lines = []
     def log(s): lines.append(s); print(f"  {s}" if s.startswith(('time budget', 'test accuracy')) else '', end='\n' if s.startswith(('time budget', 'test accuracy')) else '', flush=True)
     print(f"re-planning {'on' if replan else 'off'}, first measurement × {a.factor}:")

@@ -40,3 +40,27 @@ def test_controls_put_their_pooling_in_place_and_score_with_it(tmp_path, monkeyp
         back, _ = controls.loader_for(name)(tmp_path/f'{name}.pth')
         x = torch.randn(2, 3, 64, 64)
         m.eval(); assert torch.allclose(back(x).logits, m(x).logits, atol=1e-6)
+
+
+def test_harness_trains_a_run_once_and_reuses_it(tmp_path):
+    "`train_once` trains an unfinished run and reuses a finished one; the sweep's designs are the library's."
+    sys.path.insert(0, str(ROOT/'bench'))
+    from harness import PAYS_DESIGNS, GRID_VARIANTS, train_once
+    from attention_nb.attention import ATTENTIONS
+    from attention_nb.checkpoint import load_checkpoint
+    from attention_nb.synth import make_demo_data
+    assert {v['attention'] for v in [*PAYS_DESIGNS.values(), *GRID_VARIANTS.values()]} <= set(ATTENTIONS)
+    tiny = make_demo_data(tmp_path/'odd', n_train=8, n_test=2, seed=3, oddball=dict(mark='odd'))
+    out = train_once(tiny, PAYS_DESIGNS['ltpa'], seed=0, epochs=1, out=tmp_path/'run')
+    stamp = (out/'test_metrics.json').stat().st_mtime_ns
+    train_once(tiny, PAYS_DESIGNS['ltpa'], seed=0, epochs=1, out=out)              # finished: reused, not retrained
+    assert (out/'test_metrics.json').stat().st_mtime_ns == stamp
+    assert load_checkpoint(out)[1]['config']['attention_kw'] == dict(score='dot')
+
+
+def test_localisation_script_scores_and_draws(tmp_path):
+    "bench/localisation.py end to end on tiny sets: rows for every variant's maps, and the figure."
+    r = subprocess.run([sys.executable, str(ROOT/'bench'/'localisation.py'), '--smoke'], capture_output=True, text=True,
+                       timeout=600)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert re.search(r'^\d+ rows, figure \d+ bytes', r.stdout, re.M), r.stdout

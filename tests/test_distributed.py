@@ -11,6 +11,9 @@ from conftest import ROOT
 TORCHRUN = [sys.executable, '-m', 'torch.distributed.run', '--standalone', '--nproc_per_node', '2']
 
 
+pytestmark = pytest.mark.slow   # every test here trains, in two processes
+
+
 def torchrun(*flags, **kw):
     env = {**os.environ, 'OMP_NUM_THREADS': '1'}
     return subprocess.run([*TORCHRUN, str(ROOT/'train_script.py'), *flags], capture_output=True, text=True, env=env,
@@ -37,7 +40,7 @@ def test_one_run_folder_one_report(ddp_run):
 
 
 def test_checkpoint_is_the_plain_self_describing_file(ddp_run):
-    from attention_nb.train import load_checkpoint
+    from attention_nb.checkpoint import load_checkpoint
     run, _ = ddp_run
     ck = torch.load(run/'attention_cnn.pth', map_location='cpu', weights_only=True)
     assert not any(k.startswith('module.') for k in ck['state_dict'])

@@ -29,6 +29,7 @@ def demo_run(tmp_path_factory):
     return run, r
 
 
+@pytest.mark.slow
 def test_demo_run_writes_every_file(demo_run):
     run, r = demo_run
     assert {p.name for p in run.iterdir()} == RUN_FILES
@@ -41,7 +42,7 @@ def test_demo_run_writes_every_file(demo_run):
     for png in ('curves.png', 'confusion_matrix.png'):
         with Image.open(run/png) as im:
             assert im.format == 'PNG' and min(im.size) > 100
-    from attention_nb.train import load_checkpoint
+    from attention_nb.checkpoint import load_checkpoint
     model, meta = load_checkpoint(run/'attention_cnn.pth')
     assert meta['classes'] == ['circle', 'cross', 'square', 'triangle'] and meta['config']['img_size'] == 64
     assert meta['run_args']['shuffle'] is True
@@ -55,6 +56,7 @@ def interrupted(*flags, at:str, env=None):
                           timeout=300, env=env)
 
 
+@pytest.mark.slow
 def test_sigint_then_resume_matches_uninterrupted(demo_run, tmp_path):
     full, _ = demo_run
     run = tmp_path/'interrupted'
@@ -72,6 +74,20 @@ def test_sigint_then_resume_matches_uninterrupted(demo_run, tmp_path):
     assert r.returncode == 1 and 'already finished' in r.stderr
 
 
+@pytest.mark.slow
+def test_resume_refuses_a_state_with_a_torch_scheduler(demo_run, tmp_path):
+    "A last_state.pth from before the schedule was a function of the step (it held OneCycleLR's state): one line."
+    import shutil, torch
+    run = tmp_path/'old'; shutil.copytree(demo_run[0], run)
+    st = torch.load(run/'last_state.pth', weights_only=True)
+    del st['schedule']
+    torch.save(dict(st, finished=False, sched={'total_steps': 48, 'last_epoch': 20}), run/'last_state.pth')
+    r = train('--resume', '--model_save_path', str(run))
+    assert r.returncode == 1 and 'written by an older attention_nb' in r.stderr, r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and 'Traceback' not in r.stderr, r.stderr
+
+
+@pytest.mark.slow
 def test_time_budget_plans_the_epochs_and_epoch_overrides_it(tmp_path):
     r = train('--demo', '--time_budget', '0.3', '--model_save_path', str(tmp_path/'b'))
     assert r.returncode == 0, r.stderr
@@ -81,12 +97,13 @@ def test_time_budget_plans_the_epochs_and_epoch_overrides_it(tmp_path):
     trained = len(metrics(tmp_path/'b'))   # the plan, or fewer where the deadline said so (and the log says why)
     assert trained == n or (trained < n and 'time budget: another epoch would end past it' in r.stdout), r.stdout
     assert 'test accuracy' in r.stdout
-    from attention_nb.train import load_checkpoint
+    from attention_nb.checkpoint import load_checkpoint
     assert load_checkpoint(tmp_path/'b')[1]['run_args']['epoch'] == n      # the plan is stored with the run
     r = train('--demo', '--epoch', '2', '--time_budget', '0.01', '--model_save_path', str(tmp_path/'e'))
     assert r.returncode == 0 and 'time budget' not in r.stdout and len(metrics(tmp_path/'e')) == 2
 
 
+@pytest.mark.slow
 def test_resume_keeps_the_planned_epochs(tmp_path):
     run = tmp_path/'planned'
     env = dict(os.environ, ATTENTION_NB_SPEED='150,1500')   # an injected speed: the plan is 6 epochs on any machine
@@ -101,12 +118,13 @@ def test_resume_keeps_the_planned_epochs(tmp_path):
     assert totals == {6} and 'test accuracy' in r.stdout, r.stdout                # the same schedule, finished
 
 
+@pytest.mark.slow
 def test_same_seed_same_metrics_and_shuffle_false(tmp_path):
     a = train('--demo', '--epoch', '2', '--shuffle', 'false', '--model_save_path', str(tmp_path/'a'))
     b = train('--demo', '--epoch', '2', '--shuffle', 'false', '--model_save_path', str(tmp_path/'b'))
     assert a.returncode == 0 and b.returncode == 0, a.stderr + b.stderr
     assert metrics(tmp_path/'a') == metrics(tmp_path/'b')
-    from attention_nb.train import load_checkpoint
+    from attention_nb.checkpoint import load_checkpoint
     assert load_checkpoint(tmp_path/'a')[1]['run_args']['shuffle'] is False
 
 
@@ -155,6 +173,7 @@ def test_model_save_path_that_is_a_file(tmp_path):
     assert r.returncode == 1 and f'--model_save_path {f}: is a file' in r.stderr
 
 
+@pytest.mark.slow
 def test_divergence_names_epoch_and_step_and_keeps_checkpoint(demo_run, tmp_path):
     import shutil
     run = tmp_path/'run'; shutil.copytree(demo_run[0], run)
@@ -164,10 +183,11 @@ def test_divergence_names_epoch_and_step_and_keeps_checkpoint(demo_run, tmp_path
     assert (run/'attention_cnn.pth').read_bytes() == before
 
 
+@pytest.mark.slow
 def test_bf16_precision_trains_and_is_recorded(tmp_path):
     r = train('--demo', '--epoch', '1', '--precision', 'bf16', '--model_save_path', str(tmp_path))
     assert r.returncode == 0, r.stderr
-    from attention_nb.train import load_checkpoint
+    from attention_nb.checkpoint import load_checkpoint
     assert load_checkpoint(tmp_path)[1]['run_args']['precision'] == 'bf16'
     r = train('--demo', '--epoch', '1', '--precision', 'fp32', '--model_save_path', str(tmp_path/'fp32'))
     assert r.returncode == 0, r.stderr

@@ -126,7 +126,7 @@ import torch
 from pathlib import Path
 from attention_nb.synth import make_demo_data
 from attention_nb.model import AttentionCNN
-from attention_nb.train import save_checkpoint
+from attention_nb.checkpoint import save_checkpoint
 from attention_nb.visualize import visualize_folder
 demo, tmp = make_demo_data(), Path({str(tmp_path)!r})
 torch.manual_seed(0)
@@ -138,3 +138,11 @@ print('ok')
 '''
     r = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, timeout=120, start_new_session=True)
     assert r.returncode == 0 and r.stdout.strip() == 'ok', r.stderr
+
+
+def test_start_up_leaves_plotting_and_grad_cam_packages_unloaded():
+    "Importing the module loads no plotting: matplotlib loads in the drawing workers, OpenCV for Grad-CAM, grad-cam never."
+    code = ("import sys, attention_nb.visualize; "
+            "print(sorted(m for m in ('matplotlib', 'pytorch_grad_cam', 'cv2', 'sklearn') if m in sys.modules))")
+    r = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, timeout=120, cwd=ROOT/'tests')
+    assert r.returncode == 0 and r.stdout.strip() == '[]', r.stdout + r.stderr

@@ -23,7 +23,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SITE = ROOT/'_build'/'html'
 SHOTS = ROOT/'_build'/'screenshots'
 sys.path.insert(0, str(ROOT/'tools'))
-from docs import CLOSING, full_description, library_classes   # what the site builder itself uses
+from docs import full_description, library_classes   # what the site builder itself uses
+CLOSING = 't8_where_next'   # the Tutorial part's last page, after the seven chapters: a summary, no figure
 
 
 def chromium():
@@ -42,7 +43,7 @@ def serve():
 
 
 # code each chapter teaches, which its page must show (not only as a signature)
-TAUGHT = {'01_attention': ['class DenseAttention', 'class SpatialAttention', 'class ChannelAttention', 'def forward(self, h):'],
+TAUGHT = {'01_attention': ['class DenseAttention', 'class SpatialAttention', 'class ChannelAttention', 'def forward(self, h) -> AttentionOut:'],
           '02_model': ['class AttentionCNN', 'def forward(self, x)', 'def fast_backbone'],
           '03_train': ['def train_one_epoch', 'loss.backward()', 'def fit(', 'def evaluate('],
           '04_visualize': ['def merge_channels', 'def overlay(', 'class Explainer', 'self.cam(input_tensor=x']}
@@ -125,12 +126,12 @@ MACHINE_PATH = re.compile(r'(?<![\w.~])(/root/|/home/\w|/tmp/\w|/work/|/var/fold
 
 def subtitles():
     "Each chapter's whole `> summary`, read from its notebook as the site builder reads it."
-    return {nb.stem: full_description(nb.stem) for nb in (ROOT/'nbs').glob('[0-9]*.ipynb')}
+    return {nb.stem: full_description(nb.stem) for nb in (ROOT/'nbs').rglob('[0-9]*.ipynb')}
 
 
 def page_checks(page, name, classes, subtitle):
     "Problems a learner would notice on this page."
-    problems, stem = [], name.replace('.html', '')
+    problems, stem = [], Path(name).stem
     pres = page.evaluate("() => [...document.querySelectorAll('article pre, .bd-article pre')].map(p => p.textContent)")
     for t in pres:
         m = re.match(r'\s*def (\w+)\(', t)
@@ -168,7 +169,8 @@ def main():
     from playwright.sync_api import sync_playwright
     shutil.rmtree(SHOTS, ignore_errors=True); SHOTS.mkdir(parents=True)
     httpd, base = serve()
-    pages = ['index.html'] + sorted(p.name for p in SITE.glob('t[0-9]_*.html')) + sorted(p.name for p in SITE.glob('[0-9]*.html')) + ['contributing.html', 'bench_notes.html', 'api.html']
+    part = lambda folder: sorted(p.relative_to(SITE).as_posix() for p in SITE.glob(f'{folder}/*.html'))   # nbs/'s folders
+    pages = ['index.html'] + part('tutorial') + part('api') + ['api.html'] + part('engineering') + ['bench_notes.html']
     problems, checked_links, scrubbers, desktop = [], set(), 0, {}
     classes, subs = library_classes(), subtitles()
     with sync_playwright() as pw:
@@ -202,12 +204,12 @@ def main():
                 checked_links.add(target)
                 r = page.request.get(target)
                 if r.status >= 400: problems.append(f'{name}: broken link {href} ({r.status})')
-            problems += page_checks(page, name, classes, subs.get(name.replace('.html', '')))
-            page.screenshot(path=str(SHOTS/f"{name.replace('.html', '')}.png"), full_page=False)
+            problems += page_checks(page, name, classes, subs.get(Path(name).stem))
+            page.screenshot(path=str(SHOTS/f"{Path(name).stem}.png"), full_page=False)
             fig = page.query_selector('article img, .bd-article img')
             if fig:
                 fig.scroll_into_view_if_needed(); page.wait_for_timeout(100)
-                page.screenshot(path=str(SHOTS/f"{name.replace('.html', '')}-figure.png"), full_page=False)
+                page.screenshot(path=str(SHOTS/f"{Path(name).stem}-figure.png"), full_page=False)
             for s in page.query_selector_all('.channel-scrubber'):
                 scrubbers += 1
                 img, slider = s.query_selector('img'), s.query_selector('input[type=range]')
@@ -223,7 +225,7 @@ def main():
                 width = img.evaluate('i => i.getBoundingClientRect().width')
                 if width < 900: problems.append(f'{name}: the channel scrubber is shown {width:.0f} px wide (needs 900 or more at 1280 px)')
             problems += [f'{name}: {e}' for e in errors]
-            lay, stem = layout(page), name.replace('.html', '')
+            lay, stem = layout(page), Path(name).stem
             fig_at = '—' if lay['figure'] is None else f"{lay['figure']:.1f}"
             print(f"checked {name}: {lay['screens']:.1f} screens at 1280 × 900, first figure at screen {fig_at}, "
                   f"{lay['wide']} blocks scroll sideways" + (' (tutorial)' if TUTORIAL.match(stem) else ''))
@@ -246,7 +248,7 @@ def main():
             fig = phone.query_selector(f'.bd-article {FIGURES}, article {FIGURES}')
             if fig:
                 fig.scroll_into_view_if_needed(); phone.wait_for_timeout(100)
-                phone.screenshot(path=str(SHOTS/f"{name.replace('.html', '')}-phone-figure.png"), full_page=False)
+                phone.screenshot(path=str(SHOTS/f"{Path(name).stem}-phone-figure.png"), full_page=False)
         phone.close()
         # the sidebar: the learner's path first, under the caption "Tutorial"
         page.goto(base + 'index.html', wait_until='networkidle')
@@ -261,7 +263,7 @@ def main():
         browser.close()
     httpd.shutdown()
     print(f'{len(pages)} pages, {len(checked_links)} internal links, {scrubbers} channel scrubber(s), {hits} search hits; screenshots in {SHOTS}')
-    if scrubbers == 0 and any(SITE.glob('05_*.html')): problems.append('no kernel-free channel scrubber found on the widgets page')
+    if scrubbers == 0 and any(SITE.glob('api/05_*.html')): problems.append('no kernel-free channel scrubber found on the widgets page')
     if problems:
         print('\n'.join(problems), file=sys.stderr)
         sys.exit(f'browser test: {len(problems)} problem(s)')

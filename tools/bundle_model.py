@@ -18,7 +18,7 @@ def machine() -> str:
     import os, platform
     try: name = next(l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name'))
     except (OSError, StopIteration): name = platform.processor() or 'a CPU'
-    from attention_nb.train import cpu_has_bf16
+    from attention_nb.distributed import cpu_has_bf16
     return f"{os.cpu_count()} cores of an {name}, {'bf16 autocast' if cpu_has_bf16() else 'float32'}"
 
 

@@ -1,7 +1,7 @@
 """Tidy the notebooks' stored outputs after executing them: no machine-specific paths (home folder, temporary folders,
 the checkout's own path, where the shared data happens to live) and one output box per stream, not one per line.
 
-    .venv/bin/python tools/tidy_outputs.py            # rewrite nbs/*.ipynb in place
+    .venv/bin/python tools/tidy_outputs.py            # rewrite nbs/**/*.ipynb in place
     .venv/bin/python tools/tidy_outputs.py --check    # fail if a notebook would change (CI)
 """
 import json, re, sys
@@ -52,7 +52,7 @@ def tidy_outputs(outputs: list) -> list:
 
 def main():
     changed = []
-    for p in sorted((ROOT/'nbs').glob('*.ipynb')):
+    for p in sorted(p for p in (ROOT/'nbs').rglob('*.ipynb') if '.ipynb_checkpoints' not in p.parts):
         nb = json.loads(p.read_text())
         before = json.dumps(nb)
         for c in nb['cells']:
