@@ -146,28 +146,24 @@ def _interrupt_at():
         return False
     return stop
 
-def run_training(args:argparse.Namespace, log=print) -> dict:
-    "Train as the command line asks (errors raise `DataError`, `CheckpointError` or `ValueError`)."
-    t_start = time.monotonic()
-    out = Path(args.model_save_path).expanduser()
-    device = init_distributed(args.device)
-    rank, world = dist_info()
-    if rank: log = lambda s: None
-    args.planned = getattr(args, 'planned', False)
-    if args.resume:
-        st = read_checkpoint(out/STATE_NAME, 'resumable state')
-        saved = st['run_args']
-        moved = [f"--{k} {saved[k]}" for k, off in REMOVED_FLAGS.items() if saved.get(k, off) != off]
-        if moved: raise ValueError(f"{out/STATE_NAME}: this run used {', '.join(moved)}, which {MOVED}; "
-                                   "resume it there or start a new run")
-        for k in RESUMED_FLAGS: setattr(args, k, saved.get(k, getattr(args, k)))
-        gb = st.get('global_batch', args.batch_size)
-        if gb % world: raise ValueError(f"--resume: the run's global batch of {gb} images does not split over {world} "
-                                        f"processes; use a process count that divides {gb}")
-        if gb // world != args.batch_size or st.get('world_size', 1) != world:
-            log(f"resuming a {st.get('world_size', 1)}-process run with {world}: {gb // world} images per process "
-                f"keep its global batch of {gb}")
-        args.batch_size = gb // world
+def _resume_flags(args:argparse.Namespace, out:Path, world:int, log):
+    "A resumed run's saved flags into `args`, and its global batch split over this run's `world` processes."
+    st = read_checkpoint(out/STATE_NAME, 'resumable state')
+    saved = st['run_args']
+    moved = [f"--{k} {saved[k]}" for k, off in REMOVED_FLAGS.items() if saved.get(k, off) != off]
+    if moved: raise ValueError(f"{out/STATE_NAME}: this run used {', '.join(moved)}, which {MOVED}; "
+                               "resume it there or start a new run")
+    for k in RESUMED_FLAGS: setattr(args, k, saved.get(k, getattr(args, k)))
+    gb = st.get('global_batch', args.batch_size)
+    if gb % world: raise ValueError(f"--resume: the run's global batch of {gb} images does not split over {world} "
+                                    f"processes; use a process count that divides {gb}")
+    if gb // world != args.batch_size or st.get('world_size', 1) != world:
+        log(f"resuming a {st.get('world_size', 1)}-process run with {world}: {gb // world} images per process "
+            f"keep its global batch of {gb}")
+    args.batch_size = gb // world
+
+def _check_flags(args:argparse.Namespace, out:Path):
+    "One-line errors for flags that contradict each other or cannot work."
     if args.demo and args.data_folder: raise ValueError('--demo and --data_folder: use one of them')
     if not args.demo and not args.data_folder:
         raise ValueError('--data_folder is required (or --demo for the built-in demo data)')
@@ -176,6 +172,17 @@ def run_training(args:argparse.Namespace, log=print) -> dict:
     if not 0 <= args.ema < 1: raise ValueError(f'--ema {args.ema}: use a decay in [0, 1), e.g. 0.999, or 0 for none')
     if out.exists() and not out.is_dir():
         raise ValueError(f'--model_save_path {out}: is a file; give a folder for the run')
+
+def run_training(args:argparse.Namespace, log=print) -> dict:
+    "Train as the command line asks (errors raise `DataError`, `CheckpointError` or `ValueError`)."
+    t_start = time.monotonic()
+    out = Path(args.model_save_path).expanduser()
+    device = init_distributed(args.device)
+    rank, world = dist_info()
+    if rank: log = lambda s: None
+    args.planned = getattr(args, 'planned', False)
+    if args.resume: _resume_flags(args, out, world, log)
+    _check_flags(args, out)
     if rank: dist.barrier()     # rank 0 writes the demo data and the decode cache; the others then read them
     data = make_demo_data(img_size=max(64, args.img_size), seed=0) if args.demo else Path(args.data_folder).expanduser()
     classes = find_classes(data)

@@ -12,10 +12,11 @@ from matplotlib.patches import FancyBboxPatch
 from matplotlib.textpath import TextPath
 from .attention import CBAM, SqueezeExcite, default_gate
 from .model import AttentionCNN, model_size
+from .visualize import Explainer
 
 # %% auto #0
 __all__ = ['WIDTH', 'INK', 'COLOURS', 'NETWORK_ATTENTIONS', 'DESIGNS', 'TITLES', 'HEIGHTS', 'Box', 'Arrow', 'diagram_row',
-           'model_shapes', 'network_diagram', 'design_diagrams', 'design_diagram']
+           'model_shapes', 'network_diagram', 'design_diagrams', 'design_diagram', 'mask_grid']
 
 # %% ../nbs/api/04b_diagrams.ipynb #d7931c08
 WIDTH = 9.5   # inches: the docs column at figure.dpi 72
@@ -228,3 +229,29 @@ def design_diagrams(names:list,         # designs from `DESIGNS`, drawn top to b
 def design_diagram(name:str, img_size:int=64) -> Figure:
     "Block diagram of one attention design from `DESIGNS`: what it computes from h, with every shape."
     return design_diagrams([name], img_size)
+
+# %% ../nbs/api/04b_diagrams.ipynb #63ca7d55
+def mask_grid(explainer:Explainer,
+              images:torch.Tensor,       # uint8 images (B, C, S, S)
+              names:list|None=None,      # Row labels, e.g. the true classes
+              width:float=9.5):          # Inches; 9.5 fills the docs' column, where a point of text is a pixel
+    "A `Figure`: per image the input, feature map h, mask m and attended map ĥ (channel maxima), with colour bars."
+    from matplotlib.figure import Figure
+    res = explainer(images)
+    cols = [('input', None, None), ('feature map $h$', 'features', 'viridis'),
+            ('attention mask $m$', 'mask', 'magma'), ('attended map $\\hat h$', 'attention', 'viridis')]
+    fig = Figure(figsize=(width, 2.3 * len(images) + 0.4), layout='constrained')
+    axs = fig.subplots(len(images), 4, squeeze=False)
+    for r, row in enumerate(axs):
+        k = int(res['probs'][r].argmax())
+        for a, (title, key, cmap) in zip(row, cols):
+            a.set_xticks([]); a.set_yticks([])
+            if r == 0: a.set_title(title, fontsize=13)
+            if key is None:
+                a.imshow(images[r].permute(1, 2, 0).squeeze(-1).numpy(), cmap='gray' if images.shape[1] == 1 else None)
+                label = f"{names[r]}\n" if names else ''
+                a.set_ylabel(f"{label}predicted {explainer.classes[k]} {float(res['probs'][r, k]):.0%}", fontsize=12)
+                continue
+            im = a.imshow(res[key][r].numpy(), cmap=cmap)
+            fig.colorbar(im, ax=a, fraction=0.046, pad=0.03, format='%.2g').ax.tick_params(labelsize=11)
+    return fig

@@ -21,7 +21,7 @@ from .train import write_csv
 
 # %% auto #0
 __all__ = ['MASK_VIEWS', 'merge_channels', 'upsample', 'overlay', 'Logits', 'Explainer', 'mask_panels', 'explain_figure',
-           'unbatch', 'mask_grid', 'output_names', 'visualize_folder', 'visualize_parser', 'main']
+           'unbatch', 'output_names', 'visualize_folder', 'visualize_parser', 'main']
 
 # %% ../nbs/api/04_visualize.ipynb #a79e480e
 def merge_channels(maps:torch.Tensor,  # Feature maps (B, C, H, W)
@@ -226,32 +226,6 @@ def _explain_layout(panels, titles, masks=()):
 def unbatch(res:dict, i:int) -> dict:
     "Image `i`'s slice of a batched `Explainer` result."
     return {k: v[i] for k, v in res.items()}
-
-# %% ../nbs/api/04_visualize.ipynb #63ca7d55
-def mask_grid(explainer:Explainer,
-              images:torch.Tensor,       # uint8 images (B, C, S, S)
-              names:list|None=None,      # Row labels, e.g. the true classes
-              width:float=9.5):          # Inches; 9.5 fills the docs' column, where a point of text is a pixel
-    "A `Figure`: per image the input, feature map h, mask m and attended map ĥ (channel maxima), with colour bars."
-    from matplotlib.figure import Figure
-    res = explainer(images)
-    cols = [('input', None, None), ('feature map $h$', 'features', 'viridis'),
-            ('attention mask $m$', 'mask', 'magma'), ('attended map $\\hat h$', 'attention', 'viridis')]
-    fig = Figure(figsize=(width, 2.3 * len(images) + 0.4), layout='constrained')
-    axs = fig.subplots(len(images), 4, squeeze=False)
-    for r, row in enumerate(axs):
-        k = int(res['probs'][r].argmax())
-        for a, (title, key, cmap) in zip(row, cols):
-            a.set_xticks([]); a.set_yticks([])
-            if r == 0: a.set_title(title, fontsize=13)
-            if key is None:
-                a.imshow(images[r].permute(1, 2, 0).squeeze(-1).numpy(), cmap='gray' if images.shape[1] == 1 else None)
-                label = f"{names[r]}\n" if names else ''
-                a.set_ylabel(f"{label}predicted {explainer.classes[k]} {float(res['probs'][r, k]):.0%}", fontsize=12)
-                continue
-            im = a.imshow(res[key][r].numpy(), cmap=cmap)
-            fig.colorbar(im, ax=a, fraction=0.046, pad=0.03, format='%.2g').ax.tick_params(labelsize=11)
-    return fig
 
 # %% ../nbs/api/04_visualize.ipynb #b832f3e2
 def output_names(files:list, root) -> list[str]:
