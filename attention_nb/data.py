@@ -326,6 +326,8 @@ class Loader:
         g = torch.Generator().manual_seed(base + 1 + self.rank)   # augmentation: each process its own
         idx = torch.randperm(len(self.ds), generator=order) if self.shuffle else torch.arange(len(self.ds))
         cuda = self.device.type == 'cuda'
+        if self.size:   # only a resizing loader needs torchvision (its import takes a second)
+            from torchvision.transforms.v2 import functional as TF
         for i in range(len(self)):
             start = (i * self.world + self.rank) * self.bs
             b = idx[start:start + self.bs]
@@ -335,7 +337,6 @@ class Loader:
             x = self.normalize(x)
             if self.augment: x = self._augment(x, g)
             if self.size and x.shape[-1] != self.size:
-                from torchvision.transforms.v2 import functional as TF   # imported when first needed
                 x = TF.resize(x, [self.size, self.size], antialias=True)
             yield x.contiguous(memory_format=torch.channels_last), self.ds.y[b].to(self.device, non_blocking=cuda)
 

@@ -131,7 +131,7 @@ def network_diagram(img_size:int=64,          # input height and width
     return fig
 
 # %% ../nbs/api/04b_diagrams.ipynb #34d214ef
-DESIGNS = ('dense', 'spatial', 'channel', 'se', 'cbam', 'ltpa')   # the designs chapter 2 teaches
+DESIGNS = ('dense', 'spatial', 'channel', 'se', 'cbam', 'ltpa')   # chapter 2's order; a test checks the registry's
 
 def _design_shapes(img_size:int) -> dict:
     "The sizes the design diagrams name, from the code: h, the se and cbam bottlenecks, ltpa's earlier stage."
