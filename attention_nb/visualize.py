@@ -174,11 +174,16 @@ def explain_figure(image:torch.Tensor,   # One uint8 image (C, S, S)
         else:
             artist.set_ydata(np.sort(v)[::-1]); artist.axes.set_ylim(0, max(float(v.max()), 1e-6) * 1.05)
     e['suptitle'].set_text(f"{title + ': ' if title else ''}predicted {classes[k]} ({float(res['probs'][k]):.1%})")
+    if e['top'] is not None:   # no Grad-CAM: its place lists the likeliest classes
+        p, i = res['probs'].topk(min(3, len(classes)))
+        lines = [f'{classes[j]} {q:.1%}' for q, j in zip(p.tolist(), i.tolist())]
+        e['top'].set_text('\n'.join(['most likely:'] + lines))
     return fig
 
 def _explain_layout(panels, titles, masks=()):
-    """The figure's axes, images and colour bars, built once. Columns: input over Grad-CAM (bar 0 to 1); h over its
-    heat map; ĥ over its heat map; the mask. Each map's colour bar sits beside it and serves the panel below too."""
+    """The figure's axes, images and colour bars, built once. Columns: input over Grad-CAM (bar 0 to 1) or the
+    likeliest classes; h over its heat map; ĥ over its heat map; the mask. Each map's colour bar sits beside it and
+    serves the panel below too."""
     from matplotlib.figure import Figure
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.cm import ScalarMappable
@@ -219,8 +224,10 @@ def _explain_layout(panels, titles, masks=()):
             artists.append(a.plot(np.sort(v)[::-1], color='C3')[0]); a.set_xlabel('channel, by weight', fontsize=12)
             a.tick_params(labelsize=12); a.set_box_aspect(1)
     fig.text(0.01, 0.015, _EXPLAIN_NOTE, fontsize=12, ha='left', va='bottom')
+    b = gs[1, cols[0]].get_position(fig)
+    top = None if len(panels) > 5 else fig.text(b.x0 + 0.01, b.y1 - 0.02, '', fontsize=13, va='top', linespacing=1.7)
     fig._explain = dict(ims=ims, axs=axs, masks=artists, shape=(len(panels), tuple(k for _, _, k in masks)),
-                        suptitle=fig.suptitle('', fontsize=15))
+                        suptitle=fig.suptitle('', fontsize=15), top=top)
     return fig
 
 def unbatch(res:dict, i:int) -> dict:
@@ -262,7 +269,7 @@ def visualize_folder(data_folder,            # A folder of images (or one image 
                      model_save_path='models', # Run folder or checkpoint file
                      output_folder='output',   # Where figures and predictions.csv go (created if missing)
                      recursive:bool=True,      # Include images in sub-folders?
-                     batch_size:int=32, how:str='max', gradcam:bool=True, device='cpu', dpi:int=80,
+                     batch_size:int=32, how:str='max', gradcam:bool=False, device='cpu', dpi:int=80,
                      workers:int|None=None,    # Processes that draw figures; default: one per core for 8+ images
                      progress:bool|None=None, log=print) -> list[dict]:
     "Write one explanation figure per image and `predictions.csv`; return the CSV's rows."
@@ -318,8 +325,8 @@ def visualize_parser(prog='attention_nb_visualize') -> argparse.ArgumentParser:
     a('--recursive', type=str2bool, default=True, metavar='{true,false}', help='include images in sub-folders')
     a('--batch_size', type=positive(int), default=32, help='images per forward pass')
     a('--merge', default='max', choices=('max', 'mean'), help='how all final channels merge into one map')
-    a('--gradcam', type=str2bool, default=True, metavar='{true,false}',
-      help='add a Grad-CAM panel for the predicted class')
+    a('--gradcam', type=str2bool, default=False, metavar='{true,false}',
+      help='add a Grad-CAM panel for the predicted class (importing the grad-cam package takes seconds)')
     a('--device', default='auto', choices=('auto', 'gpu', 'cpu'), help='gpu uses CUDA where present, else the CPU')
     return p
 

@@ -10,6 +10,7 @@ asserts nothing.
 
     .venv/bin/python bench/visualize_speed.py                           # about a minute
     .venv/bin/python bench/visualize_speed.py --against /tmp/old        # and an older copy, runs alternating
+    .venv/bin/python bench/visualize_speed.py --slow 1.4                # as on a slower machine (root; NOTES 29)
 
 `--against DIR ...` times copies of the package (DIR/attention_nb, e.g. `git archive HEAD attention_nb | tar -x -C DIR`)
 in the same session, their runs alternating with this one's, so that all see the same load on a busy machine.
@@ -65,6 +66,9 @@ def main():
     p.add_argument('--images', type=int, default=24)
     p.add_argument('--cpu', default='avx2', help="ATEN_CPU_CAPABILITY for the runs ('' to leave torch's choice)")
     p.add_argument('--against', type=Path, nargs='+', default=[], help='folders holding other copies of attention_nb')
+    p.add_argument('--slow', type=float, default=None,
+                   help='run the command S times slower per core (bench/slow_cpu.py: root, cgroup v1), a stand-in '
+                        'for a slower machine; calibrate S first (NOTES entry 29)')
     p.add_argument('--flags', nargs=argparse.REMAINDER, default=[], help='more flags for the command: --gradcam false')
     args = p.parse_args()
     env = dict(os.environ)
@@ -82,14 +86,18 @@ def main():
         cmd = [script(), '--data_folder', str(tmp/'photos'), '--model_save_path', str(pretrained_path()),
                '--output_folder', str(tmp/'out'), *args.flags]
         imp = [sys.executable, '-c', 'import attention_nb.visualize']
+        if args.slow:
+            slow = [sys.executable, str(ROOT/'bench'/'slow_cpu.py'), str(args.slow), '--']
+            cmd, imp = slow + cmd, slow + imp
         for e in envs.values(): timed(imp, e, tmp); timed(cmd, e, tmp)   # warm-up: disk cache, .pyc files
         for _ in range(args.runs):
             for k, e in envs.items(): runs[k].append(timed(cmd, e, tmp, cpus[k]))
         for _ in range(args.runs):
             for k, e in envs.items(): imports[k].append(timed(imp, e, tmp))
         n = len(list((tmp/'out').glob('*.png')))
+    slowed = f', each slowed {args.slow}× (bench/slow_cpu.py)' if args.slow else ''
     print(f"{args.images} images ({what}), {n} figures, ATEN_CPU_CAPABILITY={env.get('ATEN_CPU_CAPABILITY', '')!r}, "
-          f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} (a busy machine makes every figure larger)")
+          f"{os.cpu_count()} cores{slowed}, load average {os.getloadavg()[0]:.2f} (a busy machine makes every figure larger)")
     for k in envs:
         print(f"package {k}:")
         print(f"  attention_nb_visualize {' '.join(args.flags)}: median {statistics.median(runs[k]):.2f} s, "
