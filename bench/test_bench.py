@@ -64,3 +64,13 @@ def test_localisation_script_scores_and_draws(tmp_path):
                        timeout=600)
     assert r.returncode == 0, r.stderr[-2000:]
     assert re.search(r'^\d+ rows, figure \d+ bytes', r.stdout, re.M), r.stdout
+
+
+def test_slow_cpu_says_what_it_needs_in_one_line():
+    "The slow-machine stand-in refuses a bad factor in one line; where it can run (root, cgroup v1) a command's status passes through."
+    slow = [sys.executable, str(ROOT/'bench'/'slow_cpu.py')]
+    r = subprocess.run(slow + ['fast', '--', 'true'], capture_output=True, text=True)
+    assert r.returncode == 1 and len(r.stderr.strip().splitlines()) == 1 and "S='fast'" in r.stderr, r.stderr
+    r = subprocess.run(slow + ['2', '--', sys.executable, '-c', 'raise SystemExit(3)'], capture_output=True, text=True)
+    if r.returncode == 1: assert 'cgroup v1' in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    else: assert r.returncode == 3, r.stderr
