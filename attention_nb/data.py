@@ -13,7 +13,7 @@ import numpy as np
 import torch
 from PIL import Image
 from tqdm.auto import tqdm
-from .io import atomic_save, atomic_write
+from .io import atomic_save
 
 # %% auto #0
 __all__ = ['IMG_EXTS', 'SPLIT_LAYOUTS', 'DataError', 'is_image_file', 'list_images', 'write_image', 'find_splits',
@@ -50,8 +50,7 @@ def write_image(path,                 # Where to write; the extension picks the 
     rng = np.random.default_rng(seed)
     if mode == 'I;16': im = Image.fromarray(rng.integers(0, 65536, (size, size), dtype=np.uint16))
     else: im = Image.fromarray(rng.integers(0, 256, (size, size, 3), dtype=np.uint8)).convert(mode)
-    im.save(path)
-    return path
+    im.save(path); return path
 
 # %% ../nbs/api/00_data.ipynb #b9440346
 SPLIT_LAYOUTS = (('train', 'test'), ('seg_train/seg_train', 'seg_test/seg_test'))

@@ -9,7 +9,7 @@ from pathlib import Path
 import torch
 
 # %% auto #0
-__all__ = ['atomic_write', 'atomic_save']
+__all__ = ['atomic_write', 'atomic_save', 'output_names']
 
 # %% ../nbs/api/00b_io.ipynb #c324380a
 def atomic_write(path,   # The destination; its folder is created if needed
@@ -26,3 +26,16 @@ def atomic_write(path,   # The destination; its folder is created if needed
 def atomic_save(obj, path):
     "`torch.save` through `atomic_write`."
     atomic_write(path, lambda tmp: torch.save(obj, tmp))
+
+# %% ../nbs/api/00b_io.ipynb #b832f3e2
+def output_names(files:list, root) -> list[str]:
+    "Unique figure file names for `files`: `<stem>.png`, made unique with sub-folders and extension where stems clash."
+    root = Path(root)
+    stems = [Path(f).stem for f in files]
+    counts = {s: stems.count(s) for s in stems}
+    names = []
+    for f, s in zip(files, stems):
+        if counts[s] == 1: names.append(f'{s}.png'); continue
+        rel = Path(f).relative_to(root) if Path(f).is_relative_to(root) else Path(Path(f).name)
+        names.append('__'.join(rel.parent.parts + (rel.stem + rel.suffix.replace('.', '_'),)) + '.png')
+    return names

@@ -19,8 +19,7 @@ from .io import atomic_write
 from .schedule import apply_schedule, get_lr, one_cycle, resize_schedule
 from .data import Loader, Splits
 from .model import AttentionCNN
-from .checkpoint import (CKPT_NAME, STATE_NAME, CheckpointError, load_checkpoint, read_checkpoint,
-                                     restore_state, save_checkpoint, save_state)
+from .checkpoint import CKPT_NAME, STATE_NAME, load_checkpoint, restore_state, save_checkpoint, save_state
 from .distributed import (GracefulStop, agree, autocast, dist_info, gather, pick_precision, sync_buffers,
                                       unwrap)
 

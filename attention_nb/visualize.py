@@ -4,13 +4,13 @@
 
 # %% ../nbs/api/04_visualize.ipynb #34ff71e4
 from __future__ import annotations
-import argparse, csv, gc, os, sys, time
+import argparse, gc, os, sys
 from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
-from .data import DataError, ImageSet, load_folder, normalize
-from .io import atomic_write
+from .data import DataError, load_folder, normalize
+from .io import atomic_write, output_names
 from .synth import make_demo_data
 from .model import AttentionCNN
 from .checkpoint import CKPT_NAME, CheckpointError, load_checkpoint, pretrained_path
@@ -21,7 +21,7 @@ from .train import write_csv
 
 # %% auto #0
 __all__ = ['MASK_VIEWS', 'merge_channels', 'upsample', 'overlay', 'Logits', 'Explainer', 'mask_panels', 'explain_figure',
-           'unbatch', 'output_names', 'visualize_folder', 'visualize_parser', 'main']
+           'unbatch', 'visualize_folder', 'visualize_parser', 'main']
 
 # %% ../nbs/api/04_visualize.ipynb #a79e480e
 def merge_channels(maps:torch.Tensor,  # Feature maps (B, C, H, W)
@@ -233,19 +233,6 @@ def _explain_layout(panels, titles, masks=()):
 def unbatch(res:dict, i:int) -> dict:
     "Image `i`'s slice of a batched `Explainer` result."
     return {k: v[i] for k, v in res.items()}
-
-# %% ../nbs/api/04_visualize.ipynb #b832f3e2
-def output_names(files:list, root) -> list[str]:
-    "Unique figure file names for `files`: `<stem>.png`, made unique with sub-folders and extension where stems clash."
-    root = Path(root)
-    stems = [Path(f).stem for f in files]
-    counts = {s: stems.count(s) for s in stems}
-    names = []
-    for f, s in zip(files, stems):
-        if counts[s] == 1: names.append(f'{s}.png'); continue
-        rel = Path(f).relative_to(root) if Path(f).is_relative_to(root) else Path(Path(f).name)
-        names.append('__'.join(rel.parent.parts + (rel.stem + rel.suffix.replace('.', '_'),)) + '.png')
-    return names
 
 # %% ../nbs/api/04_visualize.ipynb #60fd3017
 _FIG = None   # each rendering process keeps one figure and redraws it
