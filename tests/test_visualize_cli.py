@@ -69,6 +69,21 @@ def test_default_paths_read_checkpoint_from_models_and_write_output(run, images,
     assert {p.name for p in (work/'output').glob('*.png')} == {'0000.png', '0001.png', '0002.png'}
 
 
+def test_grad_cam_on_request(run, images, tmp_path):
+    "By default the slot below the input lists the likeliest classes; --gradcam true draws Grad-CAM's colour map there."
+    import numpy as np
+    slot = {}
+    for flags in ((), ('--gradcam', 'true')):
+        out = tmp_path/('cam' if flags else 'default')
+        r = visualize('--data_folder', str(images/'circle'), '--model_save_path', str(run), '--output_folder', str(out), *flags)
+        assert r.returncode == 0, r.stderr
+        with Image.open(out/'0000.png') as im: a = np.asarray(im.convert('RGB')).astype(int)
+        h, w, _ = a.shape
+        below_input = a[int(h * 0.55):int(h * 0.85), :int(w * 0.15)]
+        slot[bool(flags)] = ((below_input.max(-1) - below_input.min(-1)) > 60).mean()   # share of coloured pixels
+    assert slot[False] < 0.01 and slot[True] > 0.3, slot
+
+
 def test_no_checkpoint_says_where_it_looked(images, tmp_path):
     r = visualize('--data_folder', str(images), '--model_save_path', 'runs/mine', cwd=tmp_path)
     assert r.returncode == 1 and f'no checkpoint at runs/mine/attention_cnn.pth' in r.stderr and 'train first' in r.stderr
