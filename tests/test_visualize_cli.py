@@ -37,6 +37,7 @@ def images(tmp_path):
     return d
 
 
+@pytest.mark.slow   # its `run` fixture trains a model
 def test_visualize_py_writes_figures_and_csv(run, images, tmp_path):
     out = tmp_path/'out'
     r = subprocess.run([sys.executable, str(ROOT/'visualize.py'), '--data_folder', str(images), '--model_save_path', str(run),
@@ -59,6 +60,7 @@ def test_visualize_py_writes_figures_and_csv(run, images, tmp_path):
         assert len(top) == 3 and top[0].startswith(row['predicted']) and (out/row['figure']).exists()
 
 
+@pytest.mark.slow   # its `run` fixture trains a model
 def test_default_paths_read_checkpoint_from_models_and_write_output(run, images, tmp_path):
     "Like the original: run in a folder holding models/, and figures land in ./output (created)."
     import shutil
@@ -69,6 +71,7 @@ def test_default_paths_read_checkpoint_from_models_and_write_output(run, images,
     assert {p.name for p in (work/'output').glob('*.png')} == {'0000.png', '0001.png', '0002.png'}
 
 
+@pytest.mark.slow   # its `run` fixture trains a model
 def test_grad_cam_on_request(run, images, tmp_path):
     "By default the slot below the input lists the likeliest classes; --gradcam true draws Grad-CAM's colour map there."
     import numpy as np
@@ -99,6 +102,7 @@ def test_without_models_the_bundled_model_explains(images, tmp_path):
     assert len(rows) == 3 and {row['predicted'] for row in rows} <= {'buildings', 'forest', 'glacier', 'mountain', 'sea', 'street'}
 
 
+@pytest.mark.slow   # its `run` fixture trains a model
 def test_checkpoint_from_another_architecture_or_version(run, images, tmp_path):
     ck = torch.load(run/'attention_cnn.pth', weights_only=True)
     ck['config']['backbone'] = 'original'; torch.save(ck, tmp_path/'arch.pth')
@@ -113,6 +117,7 @@ def test_checkpoint_from_another_architecture_or_version(run, images, tmp_path):
     assert r.returncode == 1 and 'not an attention_nb checkpoint' in r.stderr
 
 
+@pytest.mark.slow   # its `run` fixture trains a model
 def test_folder_without_images(run, tmp_path):
     (tmp_path/'empty').mkdir(); (tmp_path/'empty'/'a.txt').write_text('x')
     r = visualize('--data_folder', str(tmp_path/'empty'), '--model_save_path', str(run), '--output_folder', str(tmp_path/'o'))
@@ -121,6 +126,7 @@ def test_folder_without_images(run, tmp_path):
     assert r.returncode == 1 and 'folder not found' in r.stderr
 
 
+@pytest.mark.slow   # its `run` fixture trains a model
 def test_output_folder_that_cannot_be_written(run, images, tmp_path):
     blocker = tmp_path/'blocker'; blocker.write_text('a file, not a folder')
     r = visualize('--data_folder', str(images), '--model_save_path', str(run), '--output_folder', str(blocker/'out'))
