@@ -21,7 +21,7 @@ from .train import write_csv
 
 # %% auto #0
 __all__ = ['MASK_VIEWS', 'merge_channels', 'upsample', 'overlay', 'Logits', 'Explainer', 'mask_panels', 'explain_figure',
-           'unbatch', 'visualize_folder', 'visualize_parser', 'main']
+           'unbatch', 'top_classes', 'visualize_folder', 'visualize_parser', 'main']
 
 # %% ../nbs/api/04_visualize.ipynb #a79e480e
 def merge_channels(maps:torch.Tensor,  # Feature maps (B, C, H, W)
@@ -175,9 +175,7 @@ def explain_figure(image:torch.Tensor,   # One uint8 image (C, S, S)
             artist.set_ydata(np.sort(v)[::-1]); artist.axes.set_ylim(0, max(float(v.max()), 1e-6) * 1.05)
     e['suptitle'].set_text(f"{title + ': ' if title else ''}predicted {classes[k]} ({float(res['probs'][k]):.1%})")
     if e['top'] is not None:   # no Grad-CAM: its place lists the likeliest classes
-        p, i = res['probs'].topk(min(3, len(classes)))
-        lines = [f'{classes[j]} {q:.1%}' for q, j in zip(p.tolist(), i.tolist())]
-        e['top'].set_text('\n'.join(['most likely:'] + lines))
+        e['top'].set_text('\n'.join(['most likely:'] + [f'{c} {q:.1%}' for c, q in top_classes(res['probs'], classes)]))
     return fig
 
 def _explain_layout(panels, titles, masks=()):
@@ -234,6 +232,11 @@ def unbatch(res:dict, i:int) -> dict:
     "Image `i`'s slice of a batched `Explainer` result."
     return {k: v[i] for k, v in res.items()}
 
+def top_classes(probs:torch.Tensor, classes:list, k:int=3) -> list[tuple[str, float]]:
+    "The `k` likeliest classes of one image's probabilities (K,), likeliest first, as (name, probability)."
+    p, i = probs.topk(min(k, len(classes)))
+    return [(classes[j], q) for q, j in zip(p.tolist(), i.tolist())]
+
 # %% ../nbs/api/04_visualize.ipynb #60fd3017
 _FIG = None   # each rendering process keeps one figure and redraws it
 
@@ -287,10 +290,9 @@ def visualize_folder(data_folder,            # A folder of images (or one image 
                     jobs.append(pool.submit(_render, (xb[j].numpy().copy(), {k: v.numpy().copy() for k, v in r.items()},
                                                       ex.classes, Path(f).name, out/name, dpi)))
                 else: _render((xb[j], r, ex.classes, Path(f).name, out/name, dpi))
-                p, k = r['probs'].topk(min(3, len(ex.classes)))
-                top3 = '; '.join(f'{ex.classes[kk]} {pp:.3f}' for pp, kk in zip(p.tolist(), k.tolist()))
-                rows.append(dict(file=str(f), figure=name, predicted=ex.classes[k[0]], probability=f'{p[0]:.4f}',
-                                 top3=top3))
+                top = top_classes(r['probs'], ex.classes)
+                rows.append(dict(file=str(f), figure=name, predicted=top[0][0], probability=f'{top[0][1]:.4f}',
+                                 top3='; '.join(f'{c} {q:.3f}' for c, q in top)))
         for j in jobs: j.result()   # re-raises a worker's error here
     finally:
         if pool: pool.shutdown(cancel_futures=True)
