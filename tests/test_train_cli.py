@@ -93,12 +93,14 @@ def test_time_budget_plans_the_epochs_and_epoch_overrides_it(tmp_path):
     assert r.returncode == 0, r.stderr
     m = re.search(r'time budget 0.3 min: (\d+) epochs of about', r.stdout)
     assert m, r.stdout
-    n = int(m.group(1))
+    planned = int(m.group(1))
+    replanned = re.search(r're-planned from \d+ to (\d+) epochs', r.stdout)   # a fast machine plans 5+ and re-plans
+    n = int(replanned.group(1)) if replanned else planned
     trained = len(metrics(tmp_path/'b'))   # the plan, or fewer where the deadline said so (and the log says why)
     assert trained == n or (trained < n and 'time budget: another epoch would end past it' in r.stdout), r.stdout
     assert 'test accuracy' in r.stdout
     from attention_nb.checkpoint import load_checkpoint
-    assert load_checkpoint(tmp_path/'b')[1]['run_args']['epoch'] == n      # the plan is stored with the run
+    assert load_checkpoint(tmp_path/'b')[1]['run_args']['epoch'] == planned   # the plan is stored with the run
     r = train('--demo', '--epoch', '2', '--time_budget', '0.01', '--model_save_path', str(tmp_path/'e'))
     assert r.returncode == 0 and 'time budget' not in r.stdout and len(metrics(tmp_path/'e')) == 2
 
@@ -106,16 +108,17 @@ def test_time_budget_plans_the_epochs_and_epoch_overrides_it(tmp_path):
 @pytest.mark.slow
 def test_resume_keeps_the_planned_epochs(tmp_path):
     run = tmp_path/'planned'
-    env = dict(os.environ, ATTENTION_NB_SPEED='150,1500')   # an injected speed: the plan is 6 epochs on any machine
+    env = dict(os.environ, ATTENTION_NB_SPEED='150,1500')   # an injected speed: about 6 epochs on any machine
     r = interrupted('--demo', '--time_budget', '0.5', '--model_save_path', str(run), at='1,2', env=env)   # early: no deadline
     assert r.returncode == 130, r.stdout + r.stderr
-    assert re.search(r'time budget 0.5 min: 6 epochs', r.stdout) and 'stopped at epoch 1, step 3' in r.stdout, r.stdout
+    plan = re.search(r'time budget 0.5 min: (\d+) epochs', r.stdout)   # 6, less the seconds start-up took
+    assert plan and 'stopped at epoch 1, step 3' in r.stdout, r.stdout
     r = subprocess.run([sys.executable, str(ROOT/'train_script.py'), '--resume', '--model_save_path', str(run)],
                        capture_output=True, text=True, timeout=300, env=env)   # the injected speed: no re-planning
     assert r.returncode == 0, r.stderr
     assert not re.search(r'time budget [\d.]+ min: \d+ epochs', r.stdout)          # no new plan
     totals = {int(t) for t in re.findall(r'^epoch \d+/(\d+) ', r.stdout, re.M)}
-    assert totals == {6} and 'test accuracy' in r.stdout, r.stdout                # the same schedule, finished
+    assert totals == {int(plan.group(1))} and 'test accuracy' in r.stdout, r.stdout   # the same schedule, finished
 
 
 @pytest.mark.slow

@@ -53,6 +53,8 @@ SCREEN = 900   # px of one screen at 1280 × 900
 PHONE = dict(width=390, height=844)   # a phone held upright
 FIGURES = "div.cell_output img"       # a cell's output images: the figures (and the channel scrubber's picture)
 FIG_KEEP = 0.75   # on the phone a figure is shown at least this fraction of its width at 1280 px (its text with it)
+RAW_MATH = ("[...document.querySelectorAll('span.math, div.math')]"   # TeX that MathJax has not typeset
+            ".filter(e => !e.querySelector('.MathJax, .MathJax_CHTML, mjx-container, .MathJax_Display')).length")
 MATH_PX = 16      # on the phone a display equation's font is at least the body text's 16 px (it scrolls rather than
                   # shrinks): shrunk to fit the column it measured 12.2 px, its sub- and superscripts 8.6 px
 
@@ -166,7 +168,7 @@ def page_checks(page, name, classes, subtitle):
 
 def main():
     if not (SITE/'index.html').exists(): sys.exit(f'browser test: {SITE}/index.html missing; build the site with tools/docs.py first')
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import sync_playwright, TimeoutError as PlaywrightTimeout
     shutil.rmtree(SHOTS, ignore_errors=True); SHOTS.mkdir(parents=True)
     httpd, base = serve()
     part = lambda folder: sorted(p.relative_to(SITE).as_posix() for p in SITE.glob(f'{folder}/*.html'))   # nbs/'s folders
@@ -186,9 +188,10 @@ def main():
             errors.clear()
             page.goto(base + name, wait_until='networkidle')
             page.wait_for_timeout(300)
-            # math: MathJax has replaced every TeX span (none left showing raw \( ... \))
-            raw_math = page.evaluate("""() => [...document.querySelectorAll('span.math, div.math')]
-                .filter(e => !e.querySelector('.MathJax, .MathJax_CHTML, mjx-container, .MathJax_Display')).length""")
+            # math: MathJax has replaced every TeX span (none left showing raw \( ... \)); it typesets after load
+            try: page.wait_for_function(f'() => {RAW_MATH} === 0', timeout=10000)
+            except PlaywrightTimeout: pass
+            raw_math = page.evaluate(f'() => {RAW_MATH}')
             if raw_math: problems.append(f'{name}: {raw_math} math elements not rendered by MathJax')
             # tables: no markdown table left as text (a paragraph holding a `|---|` rule, which smartquotes turns into dashes)
             raw_tables = page.evaluate(r"""() => [...document.querySelectorAll('p')].filter(p => /^\|.*\|\s*$/m.test(p.textContent)

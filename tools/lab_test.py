@@ -17,6 +17,16 @@ channel_scrubber(AttentionCNN(4, 64), imgs.x[:3], [f.name for f in imgs.files[:3
 def free_port():
     s = socket.socket(); s.bind(('127.0.0.1', 0)); p = s.getsockname()[1]; s.close(); return p
 
+def kernel_idle(url, path, timeout=90):
+    "Wait until the server's session for `path` has a kernel that is idle (the page selectors match too early)."
+    t = time.time()
+    while time.time() - t < timeout:
+        try: sessions = json.load(urllib.request.urlopen(url + '/api/sessions', timeout=5))
+        except Exception: sessions = []
+        if any(s['path'].endswith(path) and s['kernel']['execution_state'] == 'idle' for s in sessions): return
+        time.sleep(0.5)
+    sys.exit(f'JupyterLab: no idle kernel for {path} after {timeout} s')
+
 def main():
     work = Path(tempfile.mkdtemp(prefix='labtest-'))
     nb = dict(cells=[dict(cell_type='code', execution_count=None, id='scrub', metadata={}, outputs=[], source=CODE)],
@@ -41,8 +51,8 @@ def main():
             page.goto(url + '/lab/tree/scrub.ipynb')
             page.wait_for_selector('.jp-Notebook .jp-Cell', timeout=60000)
             page.wait_for_selector('.jp-Notebook .jp-Cell .jp-InputArea-editor .cm-content', timeout=60000)
-            page.wait_for_selector('.jp-Notebook-ExecutionIndicator[data-status="idle"], .jp-KernelStatus', timeout=60000)
-            time.sleep(2)   # let the kernel connect before running the cell
+            kernel_idle(url, 'scrub.ipynb')
+            time.sleep(2)   # let the page's connection to the kernel settle before running the cell
             page.click('.jp-Notebook .jp-Cell .jp-InputArea-editor')
             page.keyboard.press('Shift+Enter')
             img = page.wait_for_selector('.jp-OutputArea-output .widget-image', timeout=120000)
