@@ -69,7 +69,7 @@ def main():
     p.add_argument('--slow', type=float, default=None,
                    help='run the command S times slower per core (bench/slow_cpu.py: root, cgroup v1), a stand-in '
                         'for a slower machine; calibrate S first (NOTES entry 29)')
-    p.add_argument('--flags', nargs=argparse.REMAINDER, default=[], help='more flags for the command: --gradcam false')
+    p.add_argument('--flags', nargs=argparse.REMAINDER, default=[], help='more flags for the command: --gradcam true')
     args = p.parse_args()
     env = dict(os.environ)
     if args.cpu: env['ATEN_CPU_CAPABILITY'] = args.cpu

@@ -17,15 +17,20 @@ channel_scrubber(AttentionCNN(4, 64), imgs.x[:3], [f.name for f in imgs.files[:3
 def free_port():
     s = socket.socket(); s.bind(('127.0.0.1', 0)); p = s.getsockname()[1]; s.close(); return p
 
-def kernel_idle(url, path, timeout=90):
-    "Wait until the server's session for `path` has a kernel that is idle (the page selectors match too early)."
+def wait_until(ok, what, timeout=90):
+    "Poll `ok()` (an error counts as not yet) until it is true; exit with one line naming `what` after `timeout` s."
     t = time.time()
     while time.time() - t < timeout:
-        try: sessions = json.load(urllib.request.urlopen(url + '/api/sessions', timeout=5))
-        except Exception: sessions = []
-        if any(s['path'].endswith(path) and s['kernel']['execution_state'] == 'idle' for s in sessions): return
+        try:
+            if ok(): return
+        except Exception: pass
         time.sleep(0.5)
-    sys.exit(f'JupyterLab: no idle kernel for {path} after {timeout} s')
+    sys.exit(f'JupyterLab test: {what} after {timeout} s')
+
+def kernel_idle(url, path) -> bool:
+    "Does the server's session for `path` have an idle kernel? (The page's selectors match before it does.)"
+    sessions = json.load(urllib.request.urlopen(url + '/api/sessions', timeout=5))
+    return any(s['path'].endswith(path) and s['kernel']['execution_state'] == 'idle' for s in sessions)
 
 def main():
     work = Path(tempfile.mkdtemp(prefix='labtest-'))
@@ -39,10 +44,8 @@ def main():
                            stdout=subprocess.DEVNULL, stderr=open(work/'server.log', 'w'))
     try:
         url = f'http://127.0.0.1:{port}'
-        for _ in range(120):
-            try: urllib.request.urlopen(url + '/api/status', timeout=1); break
-            except Exception: time.sleep(0.5)
-        else: sys.exit(f'JupyterLab did not start; see {work}/server.log')
+        wait_until(lambda: urllib.request.urlopen(url + '/api/status', timeout=1),
+                   f'JupyterLab did not start; see {work}/server.log', timeout=60)
         exe = shutil.which('chromium') or shutil.which('chromium-browser')
         with sync_playwright() as p:
             b = p.chromium.launch(executable_path=exe, args=['--no-sandbox'])
@@ -51,7 +54,7 @@ def main():
             page.goto(url + '/lab/tree/scrub.ipynb')
             page.wait_for_selector('.jp-Notebook .jp-Cell', timeout=60000)
             page.wait_for_selector('.jp-Notebook .jp-Cell .jp-InputArea-editor .cm-content', timeout=60000)
-            kernel_idle(url, 'scrub.ipynb')
+            wait_until(lambda: kernel_idle(url, 'scrub.ipynb'), 'no idle kernel for scrub.ipynb')
             time.sleep(2)   # let the page's connection to the kernel settle before running the cell
             page.click('.jp-Notebook .jp-Cell .jp-InputArea-editor')
             page.keyboard.press('Shift+Enter')
